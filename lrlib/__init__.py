@@ -1,0 +1,7 @@
+"""lrlib: learning-rate schedules and schedulers equal to torch's, with the
+training loops, LR range test and loss landscapes the wiki's lessons use."""
+
+__version__ = "0.1.0"
+
+from . import schedules
+from .utils import device, seed_everything

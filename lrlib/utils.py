@@ -1,0 +1,30 @@
+"""Device choice and seeding shared by every lesson."""
+import os
+import random
+
+import numpy as np
+import torch
+
+
+def device():
+    """Return ``"cuda"`` when a CUDA GPU is present, else ``"cpu"``."""
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def seed_everything(seed=0):
+    """Seed python's ``random``, numpy and torch (CPU and CUDA) with ``seed``.
+
+    Also asks torch for deterministic algorithms where it has them (a warning,
+    not an error, where an op has none), so a lesson prints the same numbers on
+    every run of the same machine.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an int, got {seed!r}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed!r}")
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    return seed
