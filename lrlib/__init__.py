@@ -4,4 +4,9 @@ training loops, LR range test and loss landscapes the wiki's lessons use."""
 __version__ = "0.1.0"
 
 from . import schedules
+from .schedulers import (
+    ChainedScheduler, ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
+    ExponentialLR, LinearLR, LRScheduler, MultiStepLR, OneCycleLR, PolynomialLR,
+    ReduceLROnPlateau, SequentialLR, StepLR, preview,
+)
 from .utils import device, seed_everything

@@ -1,0 +1,340 @@
+"""Every learning-rate schedule of the wiki as a pure, closed-form function of the step.
+
+Each function takes the step ``t`` (the number of ``scheduler.step()`` calls made so
+far: an int, a float, or a numpy array of them) and returns the learning rate at
+that step: a float for a scalar ``t``, an array of the same shape for an array.
+Nothing here keeps state or imports torch; :mod:`lrlib.schedulers` builds torch
+schedulers on these formulas, and the lessons plot them.
+
+>>> cosine_annealing([0, 50, 100], base_lr=0.1, T_max=100)
+array([0.1 , 0.05, 0.  ])
+"""
+import bisect
+import math
+
+import numpy as np
+
+__all__ = [
+    "step_decay", "step_decay_count", "multistep_decay", "multistep_decay_count",
+    "exponential_decay", "cosine_annealing", "cosine_warm_restarts",
+    "warm_restart_position", "cyclic", "cyclic_momentum", "cyclic_position",
+    "cyclic_scale", "cyclic_value", "one_cycle_position",
+    "one_cycle", "one_cycle_momentum", "one_cycle_phases", "piecewise_anneal", "anneal",
+    "linear", "constant", "polynomial", "plateau_improved", "plateau_reduced",
+]
+
+
+class _ScalarOps:
+    """Python's math for a scalar step: fast, returns plain floats."""
+    cos = staticmethod(math.cos)
+    floor = staticmethod(math.floor)
+    minimum = staticmethod(min)
+    maximum = staticmethod(max)
+
+    @staticmethod
+    def where(condition, a, b):
+        return a if condition else b
+
+    @staticmethod
+    def bisect_right(sorted_values, t):
+        return bisect.bisect_right(sorted_values, t)
+
+
+class _ArrayOps:
+    """numpy for an array of steps: vectorised, returns arrays."""
+    cos = staticmethod(np.cos)
+    floor = staticmethod(np.floor)
+    minimum = staticmethod(np.minimum)
+    maximum = staticmethod(np.maximum)
+    where = staticmethod(np.where)
+
+    @staticmethod
+    def bisect_right(sorted_values, t):
+        return np.searchsorted(np.asarray(sorted_values), t, side="right")
+
+
+_SCALAR_TYPES = (int, float, np.integer, np.floating)
+
+
+def _ops(t):
+    """Return ``(t, ops)``: ``t`` as a number or float array, and the matching maths."""
+    if isinstance(t, _SCALAR_TYPES):
+        return t, _ScalarOps
+    return np.asarray(t, dtype=float), _ArrayOps
+
+
+# --- decays by a factor gamma -----------------------------------------------------
+
+def step_decay_count(t, step_size):
+    """Number of decays made by step ``t``: ``floor(t / step_size)``."""
+    return t // step_size
+
+
+def step_decay(t, base_lr, step_size, gamma=0.1):
+    """StepLR: ``lr = base_lr * gamma ** floor(t / step_size)``."""
+    t, _ = _ops(t)
+    return base_lr * gamma ** step_decay_count(t, step_size)
+
+
+def multistep_decay_count(t, milestones):
+    """Number of milestones reached by step ``t``: ``#{m in milestones : m <= t}``."""
+    t, ops = _ops(t)
+    return ops.bisect_right(sorted(milestones), t)
+
+
+def multistep_decay(t, base_lr, milestones, gamma=0.1):
+    """MultiStepLR: ``lr = base_lr * gamma ** #{m in milestones : m <= t}``."""
+    return base_lr * gamma ** multistep_decay_count(t, milestones)
+
+
+def exponential_decay(t, base_lr, gamma):
+    """ExponentialLR: ``lr = base_lr * gamma ** t`` (multiplied by gamma, not divided)."""
+    t, _ = _ops(t)
+    return base_lr * gamma ** t
+
+
+# --- cosine -----------------------------------------------------------------------
+
+def cosine_annealing(t, base_lr, T_max, eta_min=0.0):
+    """CosineAnnealingLR: ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2``.
+
+    The curve reaches ``eta_min`` at ``t = T_max`` and, stepped further, climbs back
+    to ``base_lr`` at ``t = 2 * T_max``: a cosine of period ``2 * T_max``.
+    """
+    t, ops = _ops(t)
+    return eta_min + (base_lr - eta_min) * (1 + ops.cos(math.pi * t / T_max)) / 2
+
+
+def warm_restart_position(t, T_0, T_mult=1):
+    """Where step ``t`` lies in SGDR's cycles: ``(T_cur, T_i)``.
+
+    The cycles have lengths ``T_0, T_0 * T_mult, T_0 * T_mult**2, ...``; ``T_i`` is the
+    length of the cycle that holds ``t`` and ``T_cur`` the time since its restart.
+    ``t`` may be fractional (an epoch plus the fraction of it done).
+    """
+    t, ops = _ops(t)
+    if T_mult == 1:
+        return t % T_0, T_0 + 0 * t
+    # index n of the cycle: the largest n with T_0 * (T_mult**n - 1) / (T_mult - 1) <= t,
+    # from the logarithm, then corrected by one where rounding put it off by one.
+    ratio = np.asarray(t, dtype=float) / T_0 * (T_mult - 1) + 1
+    n = np.floor(np.log(np.maximum(ratio, 1.0)) / math.log(T_mult))
+    start = T_0 * (T_mult ** n - 1) / (T_mult - 1)
+    n = np.where(start > t, n - 1, n)
+    n = np.where(T_0 * (T_mult ** (n + 1) - 1) / (T_mult - 1) <= t, n + 1, n)
+    start = T_0 * (T_mult ** n - 1) / (T_mult - 1)
+    T_cur, T_i = t - start, T_0 * T_mult ** n
+    if ops is _ScalarOps:
+        return float(T_cur), float(T_i)
+    return T_cur, T_i
+
+
+def cosine_warm_restarts(t, base_lr, T_0, T_mult=1, eta_min=0.0):
+    """CosineAnnealingWarmRestarts (SGDR): cosine annealing over ``T_cur`` in a cycle of length ``T_i``.
+
+    ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`` with
+    ``(T_cur, T_i) = warm_restart_position(t, T_0, T_mult)``.
+    """
+    T_cur, T_i = warm_restart_position(t, T_0, T_mult)
+    return cosine_annealing(T_cur, base_lr, T_i, eta_min)
+
+
+# --- cyclic (Smith, 2017) -----------------------------------------------------------
+
+def cyclic_position(t, step_size_up=2000, step_size_down=None):
+    """Where step ``t`` lies in a triangular cycle: ``(cycle, height)``.
+
+    ``cycle = floor(1 + t / (up + down))`` counts cycles from 1; ``height`` in [0, 1]
+    rises linearly over ``step_size_up`` steps and falls over ``step_size_down``.
+    """
+    t, ops = _ops(t)
+    up = float(step_size_up)
+    down = up if step_size_down is None else float(step_size_down)
+    total = up + down
+    ratio = up / total
+    cycle = ops.floor(1 + t / total)
+    x = 1.0 + t / total - cycle
+    if ops is _ScalarOps:
+        height = x / ratio if x <= ratio else (x - 1) / (ratio - 1)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            height = np.where(x <= ratio, x / ratio, (x - 1) / (ratio - 1))
+    return cycle, height
+
+
+def _cyclic_scale_fn(mode, gamma):
+    """The built-in amplitude scalings of CyclicLR and the quantity each is a function of."""
+    if mode == "triangular":
+        return _triangular, "cycle"
+    if mode == "triangular2":
+        return _triangular2, "cycle"
+    if mode == "exp_range":
+        return (lambda x: gamma ** x), "iterations"
+    raise ValueError(f"mode must be 'triangular', 'triangular2' or 'exp_range', got {mode!r}")
+
+
+def _triangular(cycle):
+    return 1.0
+
+
+def _triangular2(cycle):
+    return 1 / 2.0 ** (cycle - 1)
+
+
+def cyclic_scale(t, cycle, mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle"):
+    """The amplitude scale of CyclicLR at step ``t`` in cycle ``cycle``.
+
+    1 for 'triangular', ``1 / 2**(cycle - 1)`` for 'triangular2', ``gamma**t`` for
+    'exp_range'; a custom ``scale_fn`` replaces them and is evaluated on the cycle
+    number (``scale_mode='cycle'``) or on the step (``scale_mode='iterations'``).
+    """
+    if scale_fn is None:
+        scale_fn, scale_mode = _cyclic_scale_fn(mode, gamma)
+    x = cycle if scale_mode == "cycle" else t
+    if isinstance(x, np.ndarray):
+        return np.array([scale_fn(v) for v in x.ravel()], dtype=float).reshape(x.shape)
+    return scale_fn(x)
+
+
+def cyclic_value(low, high, height, scale):
+    """A point of the cycle: ``low + (high - low) * height * scale``."""
+    return low + (high - low) * height * scale
+
+
+def cyclic(t, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
+           gamma=1.0, scale_fn=None, scale_mode="cycle"):
+    """CyclicLR: ``lr = base_lr + (max_lr - base_lr) * height(t) * scale``.
+
+    ``height`` is the triangle of :func:`cyclic_position`, ``scale`` comes from
+    :func:`cyclic_scale`. ``max_lr`` is reached only where the scale is 1.
+    """
+    t, _ = _ops(t)
+    cycle, height = cyclic_position(t, step_size_up, step_size_down)
+    return cyclic_value(base_lr, max_lr, height,
+                        cyclic_scale(t, cycle, mode, gamma, scale_fn, scale_mode))
+
+
+def cyclic_momentum(t, base_momentum, max_momentum, step_size_up=2000, step_size_down=None,
+                    mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle"):
+    """CyclicLR's momentum, cycled inversely to the lr: the same cycle run from max_momentum down to base_momentum.
+
+    ``momentum = max_momentum - (max_momentum - base_momentum) * height(t) * scale``.
+    """
+    return cyclic(t, max_momentum, base_momentum, step_size_up, step_size_down, mode, gamma,
+                  scale_fn, scale_mode)
+
+
+# --- one-cycle (Smith and Topin, 2019) ------------------------------------------------
+
+def anneal(start, end, pct, strategy="cos"):
+    """Move from ``start`` to ``end`` as ``pct`` goes from 0 to 1.
+
+    'cos': ``end + (start - end) / 2 * (1 + cos(pi * pct))``; 'linear': ``start + (end - start) * pct``.
+    """
+    if strategy == "cos":
+        _, ops = _ops(pct)
+        return end + (start - end) / 2.0 * (ops.cos(math.pi * pct) + 1)
+    if strategy == "linear":
+        return (end - start) * pct + start
+    raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {strategy!r}")
+
+
+def one_cycle_phases(total_steps, pct_start=0.3, three_phase=False):
+    """The phases of one-cycle as ``(end_step, start, end)``, start and end naming the lr at each end.
+
+    Two phases: warm up from ``initial`` to ``max`` until step ``pct_start * total_steps - 1``,
+    then anneal to ``min`` at ``total_steps - 1``. Three phases: up, back down to ``initial``
+    symmetrically, then to ``min``.
+    """
+    up_end = float(pct_start * total_steps) - 1
+    if three_phase:
+        return [(up_end, "initial", "max"),
+                (float(2 * pct_start * total_steps) - 2, "max", "initial"),
+                (total_steps - 1, "initial", "min")]
+    return [(up_end, "initial", "max"), (total_steps - 1, "max", "min")]
+
+
+def one_cycle_position(t, phases):
+    """Index of the phase that holds step ``t`` and the fraction ``pct`` of it done."""
+    start_step = 0.0
+    last = len(phases) - 1
+    for i, (end_step, _, _) in enumerate(phases):
+        if t <= end_step or i == last:
+            return i, (t - start_step) / (end_step - start_step)
+        start_step = end_step
+    raise ValueError("phases must not be empty")
+
+
+def piecewise_anneal(t, values, phases, anneal_strategy="cos"):
+    """Anneal through ``phases`` (as from :func:`one_cycle_phases`), naming lrs in ``values``.
+
+    In the phase that holds ``t``, the lr moves from ``values[start]`` to
+    ``values[end]`` by :func:`anneal`, ``pct`` being the fraction of the phase done.
+    """
+    if isinstance(t, _SCALAR_TYPES):
+        i, pct = one_cycle_position(t, phases)
+        _, start, end = phases[i]
+        return anneal(values[start], values[end], pct, anneal_strategy)
+    t = np.asarray(t, dtype=float)
+    return np.array([piecewise_anneal(float(v), values, phases, anneal_strategy)
+                     for v in t.ravel()], dtype=float).reshape(t.shape)
+
+
+def one_cycle(t, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos", div_factor=25.0,
+              final_div_factor=1e4, three_phase=False):
+    """OneCycleLR: from ``max_lr / div_factor`` up to ``max_lr``, then down to ``initial / final_div_factor``.
+
+    Each phase of :func:`one_cycle_phases` is traversed with :func:`anneal`.
+    """
+    initial = max_lr / div_factor
+    values = {"initial": initial, "max": max_lr, "min": initial / final_div_factor}
+    return piecewise_anneal(t, values, one_cycle_phases(total_steps, pct_start, three_phase),
+                      anneal_strategy)
+
+
+def one_cycle_momentum(t, base_momentum, max_momentum, total_steps, pct_start=0.3,
+                       anneal_strategy="cos", three_phase=False):
+    """OneCycleLR's momentum, inverse to the lr: ``max_momentum`` where the lr is low, ``base_momentum`` at its peak."""
+    values = {"initial": max_momentum, "max": base_momentum, "min": max_momentum}
+    return piecewise_anneal(t, values, one_cycle_phases(total_steps, pct_start, three_phase),
+                      anneal_strategy)
+
+
+# --- warmup and decay to the end ------------------------------------------------------
+
+def linear(t, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+    """LinearLR: ``lr = base_lr * (start + (end - start) * min(t, total_iters) / total_iters)``."""
+    t, ops = _ops(t)
+    return base_lr * (start_factor + (end_factor - start_factor)
+                      * ops.minimum(total_iters, t) / total_iters)
+
+
+def constant(t, base_lr, factor=1.0 / 3, total_iters=5):
+    """ConstantLR: ``lr = base_lr * factor`` while ``t < total_iters``, then ``base_lr``."""
+    t, ops = _ops(t)
+    return base_lr * ops.where(t < total_iters, factor, 1.0)
+
+
+def polynomial(t, base_lr, total_iters=5, power=1.0):
+    """PolynomialLR: ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``; 0 from total_iters on."""
+    t, ops = _ops(t)
+    return base_lr * (1.0 - ops.minimum(total_iters, t) / total_iters) ** power
+
+
+# --- reduce on plateau -----------------------------------------------------------------
+
+def plateau_improved(current, best, mode="min", threshold=1e-4, threshold_mode="rel"):
+    """Whether ``current`` beats ``best`` by more than the threshold.
+
+    min/rel: ``current < best * (1 - threshold)``; min/abs: ``current < best - threshold``;
+    max/rel: ``current > best * (1 + threshold)``; max/abs: ``current > best + threshold``.
+    """
+    if mode == "min":
+        return current < (best * (1.0 - threshold) if threshold_mode == "rel" else best - threshold)
+    return current > (best * (threshold + 1.0) if threshold_mode == "rel" else best + threshold)
+
+
+def plateau_reduced(lr, factor=0.1, min_lr=0.0, eps=1e-8):
+    """ReduceLROnPlateau's cut: ``max(lr * factor, min_lr)``, kept only if it lowers the lr by more than eps."""
+    new_lr = max(lr * factor, min_lr)
+    return new_lr if lr - new_lr > eps else lr

@@ -1,0 +1,803 @@
+"""Torch-compatible learning-rate schedulers whose maths comes from :mod:`lrlib.schedules`.
+
+Every class has the name, signature and defaults of its twin in
+``torch.optim.lr_scheduler`` and sets the same learning rates (and momenta) step by
+step. Where torch's scheduler is chainable (it scales the current lr of each group,
+so it composes with others), ours is chainable the same way: the factor it applies
+is the ratio of consecutive values of the closed-form schedule.
+
+Unlike torch, every argument is checked at construction: a bad value raises
+``ValueError`` or ``TypeError`` naming the parameter and the value received.
+"""
+import math
+import numbers
+import warnings
+from collections import Counter
+
+import numpy as np
+import torch
+from torch.optim import Optimizer
+from torch.optim import lr_scheduler as _torch
+
+from . import schedules
+
+__all__ = [
+    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LinearLR", "ConstantLR",
+    "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "preview",
+]
+
+LRScheduler = _torch.LRScheduler
+
+
+# --- argument checks -------------------------------------------------------------------
+
+def _describe(value):
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _check_optimizer(optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__} "
+            f"{_describe(optimizer)}; build one first, e.g. torch.optim.SGD(model.parameters(), lr=0.1)")
+    return optimizer
+
+
+def _check_int(name, value, minimum):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {_describe(value)}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {_describe(value)}")
+    return int(value)
+
+
+def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
+    """Check that ``value`` is a finite real number in the given interval; return it unchanged."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_describe(value)}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {_describe(value)}")
+    too_low = low is not None and (value <= low if low_open else value < low)
+    too_high = high is not None and (value >= high if high_open else value > high)
+    if too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {_describe(value)}")
+    return value
+
+
+def _check_choice(name, value, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {_describe(value)}")
+    return value
+
+
+def _check_bool(name, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+    return value
+
+
+def _per_group(name, optimizer, value, **limits):
+    """One checked value per parameter group, from a scalar or a list/tuple of len(param_groups)."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"{name} must have one value per parameter group ({n}), "
+                             f"got {len(value)}: {_describe(value)}")
+        return [_check_real(f"{name}[{i}]", v, **limits) for i, v in enumerate(value)]
+    return [_check_real(name, value, **limits)] * n
+
+
+def _check_last_epoch(last_epoch):
+    return _check_int("last_epoch", last_epoch, -1)
+
+
+def _check_gamma(gamma):
+    return _check_real("gamma", gamma, low=0.0, low_open=True)
+
+
+def _current_lrs(optimizer):
+    return [group["lr"] for group in optimizer.param_groups]
+
+
+class _Schedule(LRScheduler):
+    """Base of lrlib's schedulers: torch's LRScheduler with a leaner ``step()`` of the same behaviour.
+
+    ``step()`` warns, as torch's does, when it is called before ``optimizer.step()``;
+    it then asks :meth:`get_lr` (or the closed form, for ``step(epoch)``) for the new
+    lrs and writes them into the optimizer's parameter groups.
+    """
+
+    def step(self, epoch=None):
+        """Advance the schedule by one step (call it after ``optimizer.step()``)."""
+        if self._step_count == 1:
+            self._warn_on_step_order()
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(_torch.EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch=None):
+        """Move to the next step (or to ``epoch``, by the closed form) and write the lrs."""
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed_form = getattr(self, "_get_closed_form_lr", None)
+                values = closed_form() if closed_form is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        groups = self.optimizer.param_groups
+        for group, lr in zip(groups, values):
+            if isinstance(group["lr"], torch.Tensor):
+                group["lr"].fill_(float(lr))
+            else:
+                group["lr"] = lr
+        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"]
+                         for g in groups]
+
+    def _warn_on_step_order(self):
+        step = self.optimizer.step
+        if not (hasattr(step, "_wrapped_by_lr_sched") or hasattr(step, "_with_counter")):
+            warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate "
+                          "scheduler initialization. Please, make sure to call `optimizer.step()` "
+                          "before `lr_scheduler.step()`.", UserWarning, stacklevel=3)
+        elif not (getattr(self.optimizer, "_opt_called", False)
+                  or getattr(self.optimizer, "_step_count", 0) >= 1):
+            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                          "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                          "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+                          "will result in PyTorch skipping the first value of the learning rate "
+                          "schedule.", UserWarning, stacklevel=3)
+
+    def _warn_if_called_outside_step(self):
+        if not getattr(self, "_get_lr_called_within_step", True):
+            warnings.warn("To get the last learning rate computed by the scheduler, "
+                          "please use `get_last_lr()`.", UserWarning, stacklevel=3)
+
+    def _is_initial_step(self):
+        # LRScheduler.__init__ resets _step_count to 0 and calls step(), which counts it
+        # before asking get_lr(): inside get_lr, the initial step is the one with count 1.
+        return self._step_count == 1
+
+    def _scaled(self, factor):
+        return [group["lr"] * factor for group in self.optimizer.param_groups]
+
+
+# --- decays by gamma -------------------------------------------------------------------
+
+class StepLR(_Schedule):
+    """Multiply the lr by ``gamma`` every ``step_size`` steps: ``lr = base_lr * gamma ** (t // step_size)``."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.step_size = _check_int("step_size", step_size, 1)
+        self.gamma = _check_gamma(gamma)
+        super().__init__(optimizer, _check_last_epoch(last_epoch))
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        if t == 0:
+            return _current_lrs(self.optimizer)
+        decays = (schedules.step_decay_count(t, self.step_size)
+                  - schedules.step_decay_count(t - 1, self.step_size))
+        return self._scaled(self.gamma ** decays)
+
+    def _get_closed_form_lr(self):
+        return [schedules.step_decay(self.last_epoch, base_lr, self.step_size, self.gamma)
+                for base_lr in self.base_lrs]
+
+
+class MultiStepLR(_Schedule):
+    """Multiply the lr by ``gamma`` at each milestone: ``lr = base_lr * gamma ** #{m <= t}``."""
+
+    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+        _check_optimizer(optimizer)
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"milestones must be a list of ints, got {type(milestones).__name__} "
+                            f"{_describe(milestones)}")
+        milestones = list(milestones)
+        for i, m in enumerate(milestones):
+            _check_int(f"milestones[{i}]", m, 1)
+        if any(b <= a for a, b in zip(milestones, milestones[1:])):
+            raise ValueError(f"milestones must be strictly increasing, got {_describe(milestones)}")
+        self.milestones = Counter(int(m) for m in milestones)
+        self._sorted_milestones = sorted(self.milestones)
+        self.gamma = _check_gamma(gamma)
+        super().__init__(optimizer, _check_last_epoch(last_epoch))
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        if t not in self.milestones:  # the count of milestones reached changes only here
+            return _current_lrs(self.optimizer)
+        decays = (schedules.multistep_decay_count(t, self._sorted_milestones)
+                  - schedules.multistep_decay_count(t - 1, self._sorted_milestones))
+        return self._scaled(self.gamma ** decays)
+
+    def _get_closed_form_lr(self):
+        return [schedules.multistep_decay(self.last_epoch, base_lr, self._sorted_milestones,
+                                          self.gamma)
+                for base_lr in self.base_lrs]
+
+
+class ExponentialLR(_Schedule):
+    """Multiply the lr by ``gamma`` every step: ``lr = base_lr * gamma ** t``."""
+
+    def __init__(self, optimizer, gamma, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.gamma = _check_gamma(gamma)
+        super().__init__(optimizer, _check_last_epoch(last_epoch))
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        if self._is_initial_step():
+            return _current_lrs(self.optimizer)
+        # consecutive values of base_lr * gamma**t differ by the factor gamma
+        return self._scaled(self.gamma)
+
+    def _get_closed_form_lr(self):
+        return [schedules.exponential_decay(self.last_epoch, base_lr, self.gamma)
+                for base_lr in self.base_lrs]
+
+
+# --- cosine ------------------------------------------------------------------------------
+
+class CosineAnnealingLR(_Schedule):
+    """Cosine from base_lr to eta_min over T_max steps: ``eta_min + (base_lr - eta_min)(1 + cos(pi t / T_max)) / 2``.
+
+    Stepped past T_max it keeps following the cosine and climbs back towards base_lr.
+    """
+
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.T_max = _check_int("T_max", T_max, 1)
+        self.eta_min = _check_real("eta_min", eta_min, low=0.0)
+        super().__init__(optimizer, _check_last_epoch(last_epoch))
+
+    def _unit(self, t):
+        return schedules.cosine_annealing(t, 1.0, self.T_max, 0.0)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t, eta_min = self.last_epoch, self.eta_min
+        if self._is_initial_step():
+            return _current_lrs(self.optimizer)
+        if (t - 1 - self.T_max) % (2 * self.T_max) == 0:
+            # leaving the trough, where the unit cosine is 0 and no ratio exists: the rise
+            # mirrors the first fall, unit(0) - unit(1)
+            rise = self._unit(0) - self._unit(1)
+            return [group["lr"] + (base_lr - eta_min) * rise
+                    for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups)]
+        ratio = self._unit(t) / self._unit(t - 1)
+        return [ratio * (group["lr"] - eta_min) + eta_min for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self):
+        return [schedules.cosine_annealing(self.last_epoch, base_lr, self.T_max, self.eta_min)
+                for base_lr in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(_Schedule):
+    """SGDR: cosine annealing restarted every T_i steps, T_i = T_0 * T_mult**i.
+
+    ``step(epoch)`` accepts fractional epochs (``epoch + i / iters_per_epoch``).
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.T_0 = _check_int("T_0", T_0, 1)
+        self.T_i = self.T_0
+        self.T_mult = _check_int("T_mult", T_mult, 1)
+        self.eta_min = _check_real("eta_min", eta_min, low=0.0)
+        self.T_cur = _check_last_epoch(last_epoch)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        return [schedules.cosine_annealing(self.T_cur, base_lr, self.T_i, self.eta_min)
+                for base_lr in self.base_lrs]
+
+    def step(self, epoch=None):
+        """Advance one step, or jump to ``epoch`` (a float is allowed: a fraction of an epoch)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            epoch = _check_real("epoch", epoch, low=0.0)
+            self.T_cur, self.T_i = schedules.warm_restart_position(epoch, self.T_0, self.T_mult)
+            if self.T_i == int(self.T_i):
+                self.T_i = int(self.T_i)
+        self.last_epoch = math.floor(epoch)
+        self._get_lr_called_within_step = True
+        try:
+            values = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
+            _set_group(group, "lr", lr)
+        self._last_lr = _group_values(self.optimizer, "lr")
+
+
+def _set_group(group, key, value):
+    if isinstance(group[key], torch.Tensor):
+        group[key].fill_(float(value))
+    else:
+        group[key] = value
+
+
+def _group_values(optimizer, key):
+    return [g[key].clone() if isinstance(g[key], torch.Tensor) else g[key]
+            for g in optimizer.param_groups]
+
+
+# --- cycles ------------------------------------------------------------------------------
+
+def _momentum_key(scheduler_name, optimizer):
+    """'betas' for Adam-like optimizers (beta1 is cycled), 'momentum' for SGD-like ones."""
+    if "betas" in optimizer.defaults:
+        return "betas"
+    if "momentum" in optimizer.defaults:
+        return "momentum"
+    raise ValueError(f"cycle_momentum=True needs an optimizer with momentum or betas, but "
+                     f"{type(optimizer).__name__} has neither; pass cycle_momentum=False to "
+                     f"{scheduler_name}")
+
+
+def _set_momentum(group, key, value):
+    if key == "betas":
+        group["betas"] = (value, *group["betas"][1:])
+    else:
+        group["momentum"] = value
+
+
+def _check_momentum_bounds(optimizer, base_momentum, max_momentum):
+    base = _per_group("base_momentum", optimizer, base_momentum, low=0.0, high=1.0, high_open=True)
+    top = _per_group("max_momentum", optimizer, max_momentum, low=0.0, high=1.0, high_open=True)
+    for i, (b, m) in enumerate(zip(base, top)):
+        if b > m:
+            raise ValueError(f"base_momentum must be <= max_momentum (momentum falls from "
+                             f"max_momentum to base_momentum as the lr rises), got "
+                             f"base_momentum={_describe(b)} > max_momentum={_describe(m)}"
+                             + (f" for parameter group {i}" if len(base) > 1 else ""))
+    return base, top
+
+
+def _start_momentum_cycle(optimizer, key, base_momentums, max_momentums):
+    for b, m, group in zip(base_momentums, max_momentums, optimizer.param_groups):
+        _set_momentum(group, key, m)
+        group["max_momentum"] = m
+        group["base_momentum"] = b
+
+
+class CyclicLR(_Schedule):
+    """Cyclical learning rate (Smith, 2017): the lr moves between base_lr and max_lr in triangles.
+
+    ``lr = base_lr + (max_lr - base_lr) * height(t) * scale``; see
+    :func:`lrlib.schedules.cyclic`. With ``cycle_momentum`` the momentum (or Adam's
+    beta1) moves the other way, from max_momentum down to base_momentum at the lr's peak.
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
+                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
+                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+        _check_optimizer(optimizer)
+        base_lrs = _per_group("base_lr", optimizer, base_lr, low=0.0)
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr, low=0.0)
+        for i, (b, m) in enumerate(zip(base_lrs, self.max_lrs)):
+            if b > m:
+                raise ValueError(f"base_lr must be <= max_lr, got base_lr={_describe(b)} > "
+                                 f"max_lr={_describe(m)}"
+                                 + (f" for parameter group {i}" if len(base_lrs) > 1 else ""))
+        self.step_size_up = _check_int("step_size_up", step_size_up, 1)
+        self.step_size_down = (self.step_size_up if step_size_down is None
+                               else _check_int("step_size_down", step_size_down, 0))
+        self.mode = _check_choice("mode", mode, ("triangular", "triangular2", "exp_range"))
+        self.gamma = _check_gamma(gamma)
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"scale_fn must be callable or None, got {_describe(scale_fn)}")
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = _check_choice("scale_mode", scale_mode, ("cycle", "iterations"))
+        self.cycle_momentum = _check_bool("cycle_momentum", cycle_momentum)
+        last_epoch = _check_last_epoch(last_epoch)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                _set_group(group, "lr", lr)
+        if self.cycle_momentum:
+            self._momentum_key = _momentum_key("CyclicLR", optimizer)
+            self.use_beta1 = self._momentum_key == "betas"
+            self.base_momentums, self.max_momentums = _check_momentum_bounds(
+                optimizer, base_momentum, max_momentum)
+            if last_epoch == -1:
+                _start_momentum_cycle(optimizer, self._momentum_key, self.base_momentums,
+                                      self.max_momentums)
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        cycle, height = schedules.cyclic_position(t, self.step_size_up, self.step_size_down)
+        scale = schedules.cyclic_scale(t, cycle, self.mode, self.gamma, self._scale_fn_custom,
+                                       self.scale_mode)
+        if self.cycle_momentum:  # inversely to the lr: from max_momentum down to base_momentum
+            for group, b, m in zip(self.optimizer.param_groups, self.base_momentums,
+                                   self.max_momentums):
+                _set_momentum(group, self._momentum_key, schedules.cyclic_value(m, b, height, scale))
+        return [schedules.cyclic_value(base_lr, max_lr, height, scale)
+                for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+
+    def state_dict(self):
+        """The scheduler's state; a custom scale_fn is saved only as its ``__dict__`` (as torch does)."""
+        state = super().state_dict()
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = None
+        if fn is not None and not isinstance(fn, type(lambda: 0)):
+            state["_scale_fn_custom"] = fn.__dict__.copy()
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; a custom scale_fn object gets its ``__dict__`` back."""
+        state = dict(state_dict)
+        fn_state = state.pop("_scale_fn_custom", None)
+        self.__dict__.update(state)
+        if fn_state is not None:
+            self._scale_fn_custom.__dict__.update(fn_state)
+
+
+class OneCycleLR(_Schedule):
+    """The 1cycle policy (Smith and Topin, 2019): warm up to max_lr, then anneal far below the start.
+
+    The lr starts at ``max_lr / div_factor``, reaches ``max_lr`` after ``pct_start`` of
+    ``total_steps`` and ends at ``initial_lr / final_div_factor``; see
+    :func:`lrlib.schedules.one_cycle`. Stepping past ``total_steps`` raises ValueError.
+    """
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
+                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
+                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
+                 last_epoch=-1):
+        _check_optimizer(optimizer)
+        if epochs is not None or steps_per_epoch is not None:
+            if epochs is None or steps_per_epoch is None:
+                missing = "epochs" if epochs is None else "steps_per_epoch"
+                raise ValueError(f"OneCycleLR needs both epochs and steps_per_epoch, got {missing}=None")
+            epochs = _check_int("epochs", epochs, 1)
+            steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
+        if total_steps is not None:
+            total_steps = _check_int("total_steps", total_steps, 1)
+            if epochs is not None and total_steps != epochs * steps_per_epoch:
+                raise ValueError(f"total_steps={total_steps} disagrees with epochs * steps_per_epoch "
+                                 f"= {epochs} * {steps_per_epoch} = {epochs * steps_per_epoch}; "
+                                 f"give one or the other")
+            self.total_steps = total_steps
+        elif epochs is not None:
+            self.total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("OneCycleLR needs total_steps, or epochs and steps_per_epoch; "
+                             "got total_steps=None, epochs=None, steps_per_epoch=None")
+        self.pct_start = _check_real("pct_start", pct_start, low=0.0, high=1.0)
+        self.three_phase = _check_bool("three_phase", three_phase)
+        self._phases = schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)
+        start = 0.0
+        for end, _, _ in self._phases:
+            if end <= start:
+                raise ValueError(
+                    f"pct_start={_describe(pct_start)} with total_steps={self.total_steps} leaves "
+                    f"a phase of the cycle with no steps (phase ends {[p[0] for p in self._phases]}); "
+                    f"raise total_steps or move pct_start towards 0.5")
+            start = end
+        self._anneal_func_type = _check_choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
+        max_lrs = _per_group("max_lr", optimizer, max_lr, low=0.0, low_open=True)
+        div_factor = _check_real("div_factor", div_factor, low=0.0, low_open=True)
+        final_div_factor = _check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
+        last_epoch = _check_last_epoch(last_epoch)
+        if last_epoch == -1:
+            for max_lr_i, group in zip(max_lrs, optimizer.param_groups):
+                group["initial_lr"] = max_lr_i / div_factor
+                group["max_lr"] = max_lr_i
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+        self.cycle_momentum = _check_bool("cycle_momentum", cycle_momentum)
+        if self.cycle_momentum:
+            self._momentum_key = _momentum_key("OneCycleLR", optimizer)
+            self.use_beta1 = self._momentum_key == "betas"
+            base_momentums, max_momentums = _check_momentum_bounds(optimizer, base_momentum,
+                                                                   max_momentum)
+            if last_epoch == -1:
+                _start_momentum_cycle(optimizer, self._momentum_key, base_momentums, max_momentums)
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        if t > self.total_steps:
+            raise ValueError(
+                f"OneCycleLR was stepped {t} times but total_steps is {self.total_steps}: "
+                f"build it with the number of optimizer steps the training really takes "
+                f"(epochs * batches per epoch, counted after gradient accumulation)")
+        phase, pct = schedules.one_cycle_position(t, self._phases)
+        _, start, end = self._phases[phase]
+        lrs = []
+        for group in self.optimizer.param_groups:
+            lrs.append(schedules.anneal(group[self._LR_KEYS[start]], group[self._LR_KEYS[end]], pct,
+                                        self._anneal_func_type))
+            if self.cycle_momentum:
+                _set_momentum(group, self._momentum_key, schedules.anneal(
+                    group[self._MOMENTUM_KEYS[start]], group[self._MOMENTUM_KEYS[end]], pct,
+                    self._anneal_func_type))
+        return lrs
+
+    # the param-group entries holding each named point of the cycle, for the lr and the momentum
+    _LR_KEYS = {"initial": "initial_lr", "max": "max_lr", "min": "min_lr"}
+    _MOMENTUM_KEYS = {"initial": "max_momentum", "max": "base_momentum", "min": "max_momentum"}
+
+
+# --- warmup and decay to the end -----------------------------------------------------------
+
+class LinearLR(_Schedule):
+    """Scale the lr by a factor moving linearly from start_factor to end_factor over total_iters steps.
+
+    ``lr = base_lr * (start + (end - start) * min(t, total_iters) / total_iters)``.
+    """
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
+                 last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.start_factor = _check_real("start_factor", start_factor, low=0.0, high=1.0,
+                                        low_open=True)
+        self.end_factor = _check_real("end_factor", end_factor, low=0.0, high=1.0)
+        self.total_iters = _check_int("total_iters", total_iters, 1)
+        super().__init__(optimizer, _check_last_epoch(last_epoch))
+
+    def _unit(self, t):
+        return schedules.linear(t, 1.0, self.start_factor, self.end_factor, self.total_iters)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        if t == 0:
+            return self._scaled(self._unit(0))
+        if self._is_initial_step() or t > self.total_iters:
+            return _current_lrs(self.optimizer)
+        return self._scaled(self._unit(t) / self._unit(t - 1))
+
+    def _get_closed_form_lr(self):
+        return [schedules.linear(self.last_epoch, base_lr, self.start_factor, self.end_factor,
+                                 self.total_iters)
+                for base_lr in self.base_lrs]
+
+
+class ConstantLR(_Schedule):
+    """Scale the lr by ``factor`` for the first total_iters steps, then use base_lr."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.factor = _check_real("factor", factor, low=0.0, high=1.0, low_open=True)
+        self.total_iters = _check_int("total_iters", total_iters, 1)
+        super().__init__(optimizer, _check_last_epoch(last_epoch))
+
+    def _unit(self, t):
+        return schedules.constant(t, 1.0, self.factor, self.total_iters)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        if t == 0:
+            return self._scaled(self._unit(0))
+        if t != self.total_iters:
+            return _current_lrs(self.optimizer)
+        return self._scaled(self._unit(t) / self._unit(t - 1))
+
+    def _get_closed_form_lr(self):
+        return [schedules.constant(self.last_epoch, base_lr, self.factor, self.total_iters)
+                for base_lr in self.base_lrs]
+
+
+class PolynomialLR(_Schedule):
+    """Decay to 0 at total_iters: ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.total_iters = _check_int("total_iters", total_iters, 1)
+        self.power = _check_real("power", power, low=0.0)
+        super().__init__(optimizer, _check_last_epoch(last_epoch))
+
+    def _unit(self, t):
+        return schedules.polynomial(t, 1.0, self.total_iters, self.power)
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        if self._is_initial_step() or t > self.total_iters:
+            return _current_lrs(self.optimizer)
+        return self._scaled(self._unit(t) / self._unit(t - 1))
+
+    def _get_closed_form_lr(self):
+        return [schedules.polynomial(self.last_epoch, base_lr, self.total_iters, self.power)
+                for base_lr in self.base_lrs]
+
+
+# --- on plateau ----------------------------------------------------------------------------
+
+class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
+    """Multiply the lr by ``factor`` once the metric has not improved for more than ``patience`` steps.
+
+    Step it with the metric: ``scheduler.step(val_loss)``. "Improved" means beating the
+    best value by the threshold (:func:`lrlib.schedules.plateau_improved`); the cut is
+    :func:`lrlib.schedules.plateau_reduced`. After a cut, ``cooldown`` steps pass
+    before bad steps are counted again.
+    """
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
+                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+        _check_optimizer(optimizer)
+        _check_choice("mode", mode, ("min", "max"))
+        _check_real("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
+        _check_int("patience", patience, 0)
+        _check_real("threshold", threshold, low=0.0)
+        _check_choice("threshold_mode", threshold_mode, ("rel", "abs"))
+        _check_int("cooldown", cooldown, 0)
+        if isinstance(min_lr, (list, tuple)):
+            _per_group("min_lr", optimizer, min_lr, low=0.0)
+        else:
+            _check_real("min_lr", min_lr, low=0.0)
+        _check_real("eps", eps, low=0.0)
+        super().__init__(optimizer, mode=mode, factor=factor, patience=patience,
+                         threshold=threshold, threshold_mode=threshold_mode, cooldown=cooldown,
+                         min_lr=min_lr, eps=eps)
+
+    def step(self, metrics, epoch=None):
+        """Record this step's metric (e.g. the validation loss) and cut the lr if it has plateaued."""
+        try:
+            value = float(metrics)
+        except (TypeError, ValueError):
+            raise TypeError(f"metrics must be a number (e.g. the validation loss), got "
+                            f"{_describe(metrics)}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"metrics must be finite, got {value!r}: the training has diverged, "
+                             f"a plateau scheduler cannot help")
+        super().step(value, epoch)
+
+    def _is_better(self, a, best):
+        return schedules.plateau_improved(a, best, self.mode, self.threshold, self.threshold_mode)
+
+    def _reduce_lr(self, epoch):
+        if len(self.optimizer.param_groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise RuntimeError(
+                    f"the optimizer has {len(self.optimizer.param_groups)} parameter groups but "
+                    f"min_lr was given for {len(self.min_lrs)}; set scheduler.min_lrs to match")
+            self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
+        for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+            old_lr = float(group["lr"])
+            new_lr = schedules.plateau_reduced(old_lr, self.factor, min_lr, self.eps)
+            if new_lr != old_lr:
+                _set_group(group, "lr", new_lr)
+
+
+# --- composition ------------------------------------------------------------------------------
+
+def _check_schedulers(owner, schedulers, optimizer):
+    if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, (list, tuple)):
+        raise TypeError(f"schedulers must be a list of schedulers, got {_describe(schedulers)}")
+    if not schedulers:
+        raise ValueError(f"{owner} needs at least one scheduler, got schedulers=[]")
+    for i, s in enumerate(schedulers):
+        if not isinstance(s, LRScheduler):
+            raise TypeError(f"schedulers[{i}] must be a learning-rate scheduler, got "
+                            f"{type(s).__name__} {_describe(s)}")
+        if isinstance(s, _torch.ReduceLROnPlateau):
+            raise ValueError(f"schedulers[{i}] is a ReduceLROnPlateau, which {owner} cannot "
+                             f"drive: it needs the metric at each step")
+        if s.optimizer is not optimizer:
+            raise ValueError(f"schedulers[{i}] ({type(s).__name__}) was built on another "
+                             f"optimizer; every scheduler must share the same one")
+
+
+class SequentialLR(_torch.SequentialLR):
+    """Run schedulers one after another, switching at the milestones (e.g. warmup, then cosine).
+
+    At each milestone the next scheduler starts from its own beginning.
+    """
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        _check_optimizer(optimizer)
+        _check_schedulers("SequentialLR", schedulers, optimizer)
+        if isinstance(milestones, (str, bytes)) or not isinstance(milestones, (list, tuple)):
+            raise TypeError(f"milestones must be a list of ints, got {_describe(milestones)}")
+        for i, m in enumerate(milestones):
+            _check_int(f"milestones[{i}]", m, 1)
+        if any(b <= a for a, b in zip(milestones, milestones[1:])):
+            raise ValueError(f"milestones must be strictly increasing, got {_describe(milestones)}")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR needs one milestone fewer than schedulers: got "
+                             f"{len(schedulers)} schedulers and milestones={_describe(milestones)}")
+        super().__init__(optimizer, list(schedulers), list(milestones),
+                         _check_last_epoch(last_epoch))
+
+
+class ChainedScheduler(_torch.ChainedScheduler):
+    """Step several chainable schedulers together; their factors multiply (e.g. a constant factor and a decay)."""
+
+    def __init__(self, schedulers, optimizer=None):
+        if optimizer is None and isinstance(schedulers, (list, tuple)) and schedulers \
+                and isinstance(schedulers[0], LRScheduler):
+            optimizer = schedulers[0].optimizer
+        if optimizer is not None:
+            _check_optimizer(optimizer)
+        _check_schedulers("ChainedScheduler", schedulers, optimizer)
+        super().__init__(list(schedulers), optimizer)
+
+
+# --- preview ------------------------------------------------------------------------------------
+
+def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
+            optimizer="sgd", **kwargs):
+    """The lr at each of ``steps`` steps of a schedule, without training.
+
+    ``scheduler`` is a scheduler class (built as ``scheduler(optimizer, **kwargs)``) or a
+    function of the optimizer returning a scheduler (for SequentialLR and
+    ChainedScheduler). Element ``i`` is the lr in effect for optimizer step ``i``:
+    element 0 right after construction, then one element after each
+    ``scheduler.step()``. For ReduceLROnPlateau pass ``metrics``, the metric observed
+    at the end of each step (``steps`` defaults to ``len(metrics)``).
+    ``optimizer`` is 'sgd' (momentum 0.9) or 'adam'; with ``return_momentum=True``
+    the momentum (SGD) or beta1 (Adam) per step comes back too: ``(lrs, momenta)``.
+    """
+    if metrics is not None:
+        metrics = [float(m) for m in metrics]
+        if steps is None:
+            steps = len(metrics)
+        elif steps != len(metrics):
+            raise ValueError(f"steps must equal len(metrics) ({len(metrics)}), got steps={steps!r}")
+    if steps is None:
+        raise ValueError("preview needs steps, the number of steps to show")
+    steps = _check_int("steps", steps, 1)
+    _check_real("lr", lr, low=0.0)
+    _check_choice("optimizer", optimizer, ("sgd", "adam"))
+    param = torch.nn.Parameter(torch.zeros(1))
+    opt = (torch.optim.SGD([param], lr=lr, momentum=0.9) if optimizer == "sgd"
+           else torch.optim.Adam([param], lr=lr))
+    if isinstance(scheduler, type):
+        sched = scheduler(opt, **kwargs)
+    elif callable(scheduler):
+        if kwargs:
+            raise TypeError(f"keyword arguments {sorted(kwargs)} go to a scheduler class; "
+                            f"a function of the optimizer takes none")
+        sched = scheduler(opt)
+    else:
+        raise TypeError(f"scheduler must be a scheduler class or a function of the optimizer, "
+                        f"got {_describe(scheduler)}")
+    plateau = isinstance(sched, _torch.ReduceLROnPlateau)
+    if plateau and metrics is None:
+        raise ValueError("ReduceLROnPlateau needs metrics, the metric observed at each step")
+    if metrics is not None and not plateau:
+        raise ValueError(f"metrics are only for ReduceLROnPlateau, not {type(sched).__name__}")
+    group = opt.param_groups[0]
+    momentum_key = "betas" if optimizer == "adam" else "momentum"
+
+    def momentum():
+        return group["betas"][0] if momentum_key == "betas" else group["momentum"]
+
+    lrs, momenta = [float(group["lr"])], [momentum()]
+    for i in range(steps - 1):
+        opt.step()  # no gradient: changes nothing, but keeps torch's step-order check quiet
+        sched.step(metrics[i]) if plateau else sched.step()
+        lrs.append(float(group["lr"]))
+        momenta.append(momentum())
+    if return_momentum:
+        return np.array(lrs), np.array(momenta)
+    return np.array(lrs)

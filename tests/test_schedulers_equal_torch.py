@@ -1,0 +1,180 @@
+"""lrlib's schedulers equal torch's, value for value, on random configurations.
+
+Every configuration builds the scheduler twice, from lrlib and from
+``torch.optim.lr_scheduler``, on identical fresh optimizers (one to three
+param groups with different lrs; SGD, Adam or AdamW), steps both the same way
+and compares, after construction and after every step:
+
+- the lr of every param group,
+- the momentum (SGD) or beta1 (Adam, AdamW) of every group, which CyclicLR and
+  OneCycleLR cycle and every other scheduler must leave alone,
+- ``get_last_lr()``,
+
+to relative 1e-9. Values at or near zero (a cosine at its end with eta_min 0,
+a polynomial decay at its end) get an absolute slack of 1e-12 times the
+largest lr of the schedule.
+
+The configurations come from a seeded generator (tests/scheduler_cases.py);
+``CONFIGURATIONS`` gives their number per class and ``TOTAL_CONFIGURATIONS``
+the sum, which is also printed by ``python tests/test_schedulers_equal_torch.py``.
+"""
+import inspect
+
+import numpy as np
+import pytest
+from torch.optim import lr_scheduler as torch_schedulers
+
+import lrlib
+
+try:  # tests/ is a plain folder on sys.path (pytest's default rootdir-less import)
+    import scheduler_cases as sc
+except ImportError:  # tests/ imported as a package
+    from tests import scheduler_cases as sc
+
+RTOL = 1e-9
+ATOL_FRACTION = 1e-12
+
+CONFIGURATIONS = {
+    "StepLR": 40,
+    "MultiStepLR": 40,
+    "ExponentialLR": 30,
+    "CosineAnnealingLR": 50,
+    "CosineAnnealingWarmRestarts": 60,   # half plain steps, half fractional epochs
+    "CyclicLR": 100,                     # 20 each: triangular, triangular2, exp_range, custom cycle, custom iterations
+    "OneCycleLR": 80,                    # cos/linear x two/three phases, total_steps or epochs*steps_per_epoch
+    "LinearLR": 40,
+    "ConstantLR": 40,
+    "PolynomialLR": 40,
+    "ReduceLROnPlateau": 100,            # min/max x rel/abs, noisy metric sequences
+    "SequentialLR": 60,
+    "ChainedScheduler": 60,
+}
+TOTAL_CONFIGURATIONS = sum(CONFIGURATIONS.values())
+
+# A composite is compared in three layouts: (library of the container, library of the parts).
+COMPOSITE_LAYOUTS = (("lrlib", "lrlib"), ("torch", "lrlib"), ("lrlib", "torch"))
+
+CASES = {name: sc.make_cases(name, count) for name, count in CONFIGURATIONS.items()}
+SINGLE_CASES = [c for name in CONFIGURATIONS if name not in sc.COMPOSITES for c in CASES[name]]
+COMPOSITE_CASES = [c for name in sc.COMPOSITES for c in CASES[name]]
+
+pytestmark = pytest.mark.filterwarnings(
+    # torch's deprecation notice for step(epoch), used on purpose with
+    # CosineAnnealingWarmRestarts' fractional epochs.
+    "ignore:The epoch parameter in `scheduler.step\\(\\)`:UserWarning",
+)
+
+
+def assert_sequences_close(actual, expected, what, case):
+    """Fail with the first differing call and group when the sequences differ."""
+    actual = np.asarray(actual, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, (
+        f"{case.id}: {what}: lrlib gives {actual.shape} (calls, groups), torch {expected.shape}")
+    tolerance = RTOL * np.abs(expected) + ATOL_FRACTION * case.scale
+    bad = ~(np.abs(actual - expected) <= tolerance)  # NaN counts as bad
+    if bad.any():
+        call, group = np.argwhere(bad)[0]
+        pytest.fail(
+            f"{case.id}: {what} differs from torch at call {call} (0 = right after "
+            f"construction), group {group}: lrlib {actual[call, group]!r}, torch "
+            f"{expected[call, group]!r}; {int(bad.sum())} of {bad.size} values off. "
+            f"optimizer={case.optimizer} kwargs={case.kwargs}")
+
+
+def assert_plain_floats(shots, case):
+    """lrlib writes Python floats, as torch does.
+
+    A numpy scalar in a param group would make the optimizer's state_dict
+    unloadable with torch.load(weights_only=True).
+    """
+    for call, (lrs, moms, last) in enumerate(shots):
+        for what, values in (("param_group['lr']", lrs), ("momentum/beta1", moms),
+                             ("get_last_lr()", last)):
+            for group, value in enumerate(values):
+                assert type(value) is float, (
+                    f"{case.id}: {what} of group {group} after call {call} is "
+                    f"{type(value).__name__} {value!r}, torch writes a float")
+
+
+def compare(case, ours, theirs):
+    ours_shots, theirs_shots = ours, theirs
+    lrs, moms, last = sc.as_arrays(ours_shots)
+    t_lrs, t_moms, t_last = sc.as_arrays(theirs_shots)
+    assert_sequences_close(lrs, t_lrs, "lr", case)
+    assert_sequences_close(moms, t_moms, "momentum/beta1", case)
+    assert_sequences_close(last, t_last, "get_last_lr()", case)
+
+
+@pytest.mark.parametrize("case", SINGLE_CASES, ids=lambda c: c.id)
+def test_scheduler_equals_torch(case):
+    opt, sched = sc.build(case, "lrlib")
+    assert isinstance(sched, torch_schedulers.LRScheduler)
+    ours = sc.run(case, opt, sched)
+    t_opt, t_sched = sc.build(case, "torch")
+    theirs = sc.run(case, t_opt, t_sched)
+    compare(case, ours, theirs)
+    assert_plain_floats(ours, case)
+
+
+@pytest.mark.parametrize("layout", COMPOSITE_LAYOUTS, ids=lambda l: f"{l[0]}_of_{l[1]}_parts")
+@pytest.mark.parametrize("case", COMPOSITE_CASES, ids=lambda c: c.id)
+def test_composite_equals_torch(case, layout):
+    outer, inner = layout
+    opt, sched = sc.build(case, outer, inner)
+    ours = sc.run(case, opt, sched)
+    t_opt, t_sched = sc.build(case, "torch", "torch")
+    theirs = sc.run(case, t_opt, t_sched)
+    compare(case, ours, theirs)
+    assert_plain_floats(ours, case)
+
+
+def test_every_variant_is_drawn():
+    """The random draw covers each mode the issue names (guards the generator itself)."""
+    ids = [c.id for c in SINGLE_CASES + COMPOSITE_CASES]
+
+    def count(*words):
+        return sum(all(w in i for w in words) for i in ids)
+
+    for words in [("CyclicLR", "triangular-"), ("CyclicLR", "triangular2"), ("CyclicLR", "exp_range"),
+                  ("CyclicLR", "scale-cycle"), ("CyclicLR", "scale-iterations"),
+                  ("CyclicLR", "momentum-sgd"), ("CyclicLR", "momentum-adam"),
+                  ("OneCycleLR", "cos-two"), ("OneCycleLR", "linear-three"),
+                  ("OneCycleLR", "total_steps"), ("OneCycleLR", "epochs"),
+                  ("OneCycleLR", "momentum-sgd"), ("OneCycleLR", "momentum-adamw"),
+                  ("CosineAnnealingLR", "past_T_max"),
+                  ("CosineAnnealingWarmRestarts", "fractional"), ("CosineAnnealingWarmRestarts", "plain"),
+                  ("ReduceLROnPlateau", "min-rel"), ("ReduceLROnPlateau", "max-abs"),
+                  ("ReduceLROnPlateau", "min-abs"), ("ReduceLROnPlateau", "max-rel"),
+                  ("ReduceLROnPlateau", "per_group"), ("ReduceLROnPlateau", "min_lr_scalar"),
+                  ("ReduceLROnPlateau", "tensor"), ("ReduceLROnPlateau", "rounded"),
+                  ("SequentialLR", "warmup_cosine"), ("SequentialLR", "constant_exponential"),
+                  ("SequentialLR", "warmup_restarts"), ("SequentialLR", "random"),
+                  ("ChainedScheduler", "ConstantLR+ExponentialLR"), ("ChainedScheduler", "ConstantLR+StepLR"),
+                  ("ChainedScheduler", "ConstantLR+MultiStepLR"), ("ChainedScheduler", "ConstantLR+CosineAnnealingLR")]:
+        assert count(*words) >= 2, f"no more than {count(*words)} configuration(s) with {words}"
+    plateau = CASES["ReduceLROnPlateau"]
+    assert any(c.kwargs.get("cooldown", 0) > 0 for c in plateau)
+    assert any("eps" in c.kwargs for c in plateau)
+    assert any(len(c.optimizer["lrs"]) == 3 for c in SINGLE_CASES)
+    assert max(c.steps for c in SINGLE_CASES) >= 300
+
+
+@pytest.mark.parametrize("name", sc.CLASS_NAMES)
+def test_class_is_torch_lrscheduler_with_torch_signature(name):
+    ours, theirs = getattr(lrlib, name), getattr(torch_schedulers, name)
+    assert issubclass(ours, torch_schedulers.LRScheduler)
+    ours_params = inspect.signature(ours.__init__).parameters
+    theirs_params = inspect.signature(theirs.__init__).parameters
+    assert list(ours_params) == list(theirs_params), f"{name}: argument names or order differ"
+    for arg, param in theirs_params.items():
+        assert ours_params[arg].default == param.default, (
+            f"{name}({arg}=...): default {ours_params[arg].default!r}, torch {param.default!r}")
+        assert ours_params[arg].kind == param.kind, f"{name}({arg}): kind differs"
+
+
+if __name__ == "__main__":
+    for name, count in CONFIGURATIONS.items():
+        print(f"{name:28s} {count:4d}")
+    print(f"{'total configurations':28s} {TOTAL_CONFIGURATIONS:4d}")
+    print(f"composites are compared in {len(COMPOSITE_LAYOUTS)} layouts each")
