@@ -10,3 +10,6 @@ from .schedulers import (
     ReduceLROnPlateau, SequentialLR, StepLR, preview,
 )
 from .utils import device, seed_everything
+from . import data, models, landscapes, plot
+from .train import fit, fit_seeds, History
+from .finder import lr_range_test

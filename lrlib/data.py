@@ -145,7 +145,7 @@ def digits(seed=0, val_fraction=0.2, test_fraction=0.2):
     Pixels are scaled from 0..16 to [0, 1]. The test split (``test_fraction``
     of the data) and then the validation split (``val_fraction`` of the data)
     are drawn stratified by class, fixed by ``seed``; the rest is train
-    (60/20/20 by default: 1077/360/360 examples).
+    (60/20/20 by default: 1079/359/359 examples).
     """
     from sklearn.datasets import load_digits
 

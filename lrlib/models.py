@@ -46,7 +46,7 @@ def _build(seed, make):
     if not 0 <= seed < 2**63:
         raise ValueError(f"seed must be >= 0, got {seed!r}")
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
+        torch.default_generator.manual_seed(int(seed))
         return make()
 
 

@@ -166,13 +166,14 @@ def snapshot(opt, sched):
     return lrs, moms, list(sched.get_last_lr())
 
 
-def run(case, opt, sched, start=0, stop=None):
+def run(case, opt, sched, start=0, stop=None, initial=True):
     """Step calls ``start..stop-1``; returns the snapshots after each call.
 
-    With ``start == 0`` the snapshot right after construction comes first.
+    With ``start == 0`` and ``initial`` the snapshot right after construction
+    comes first.
     """
     stop = case.steps if stop is None else stop
-    shots = [snapshot(opt, sched)] if start == 0 else []
+    shots = [snapshot(opt, sched)] if (start == 0 and initial) else []
     for i in range(start, stop):
         step_once(case, sched, i)
         shots.append(snapshot(opt, sched))
@@ -382,6 +383,10 @@ def _plateau(rng, index):
           "cooldown": _i(rng.integers(0, 6)),
           "threshold": _f(10.0 ** rng.uniform(-5, -1)) if threshold_mode == "rel"
           else _f(spread * 10.0 ** rng.uniform(-4, -1))}
+    if rng.random() < (0.5 if shape == "rounded_decay" else 0.1):
+        # No threshold: an exact tie with the best value is not an improvement.
+        kw["threshold"] = 0.0
+        shape += "_threshold0"
     choice = rng.random()
     if choice < 0.3:
         kw["min_lr"] = 0.0

@@ -160,6 +160,24 @@ def test_every_variant_is_drawn():
     assert max(c.steps for c in SINGLE_CASES) >= 300
 
 
+@pytest.mark.parametrize("T_0, T_mult, restart", [(1, 3, 121), (2, 3, 242), (1, 10, 111), (1, 3, 364)])
+def test_warm_restarts_step_epoch_restarts_where_torch_misses(T_0, T_mult, restart):
+    """The one place lrlib differs from torch on purpose.
+
+    torch's CosineAnnealingWarmRestarts.step(epoch) takes the cycle number from
+    int(math.log(...)), and math.log(243, 3) = 4.999... puts epoch 121
+    (T_0=1, T_mult=3) at the end of the previous cycle (lr = eta_min) instead of
+    at a restart (lr = base_lr). lrlib restarts there. The random fractional-epoch
+    configurations above leave T_mult=3 out for this reason.
+    """
+    opt = sc.make_optimizer({"kind": "sgd", "lrs": [0.1], "momentum": 0.9})
+    sched = lrlib.CosineAnnealingWarmRestarts(opt, T_0=T_0, T_mult=T_mult, eta_min=0.001)
+    sched.step(restart)
+    assert opt.param_groups[0]["lr"] == 0.1
+    sched.step(restart - 0.5)
+    assert 0.001 < opt.param_groups[0]["lr"] < 0.0011
+
+
 @pytest.mark.parametrize("name", sc.CLASS_NAMES)
 def test_class_is_torch_lrscheduler_with_torch_signature(name):
     ours, theirs = getattr(lrlib, name), getattr(torch_schedulers, name)

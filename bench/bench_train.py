@@ -1,0 +1,144 @@
+"""Benchmark of lrlib's training loops, printing ratios measured in one run.
+
+1. ``fit`` against a bare hand-written loop over the same tensors, model,
+   batches and scheduler, doing the same work (per-step loss read back, one
+   validation pass per epoch). Goal: at most 1.10x the bare loop's time per epoch.
+2. ``fit_seeds`` with 5 seeds against 5 sequential ``fit`` calls, with the
+   largest difference of their losses. Goal: at least 3x faster.
+
+Each timing is the best of a few repeats (the machine may be shared), taken
+in alternation so that a slow moment hits both sides. On a machine with CUDA
+the same runs are timed on the GPU as well.
+
+Run: ``python bench/bench_train.py`` (``make bench``).
+"""
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+import lrlib
+
+EPOCHS = 10
+BATCH = 64
+SEEDS = range(5)
+REPEATS = 5
+
+
+def make_model(seed):
+    return lrlib.models.mlp(64, 10, hidden=(128,), seed=seed)
+
+
+def make_optimizer(model):
+    return torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+
+def make_scheduler(optimizer, steps):
+    return lrlib.OneCycleLR(optimizer, max_lr=0.2, total_steps=steps)
+
+
+def bare_loop(data, device, seed=0):
+    """The loop one writes by hand: same shuffling, steps, scheduler and per-epoch validation."""
+    model = make_model(seed).to(device)
+    optimizer = make_optimizer(model)
+    X, y = (t.to(device) for t in data.train)
+    Xv, yv = (t.to(device) for t in data.val)
+    n = len(X)
+    scheduler = make_scheduler(optimizer, EPOCHS * math.ceil(n / BATCH))
+    generator = torch.Generator().manual_seed(seed)
+    losses, val = [], []
+    for _ in range(EPOCHS):
+        perm = torch.randperm(n, generator=generator).to(device)
+        model.train()
+        epoch_losses = torch.empty(math.ceil(n / BATCH), device=device)
+        for b, i in enumerate(range(0, n, BATCH)):
+            idx = perm[i:i + BATCH]
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            epoch_losses[b] = loss.detach()
+        losses += epoch_losses.tolist()
+        model.eval()
+        with torch.no_grad():
+            out = model(Xv)
+            val.append((F.cross_entropy(out, yv).item(), (out.argmax(1) == yv).float().mean().item()))
+    return losses
+
+
+def one_fit(data, device, seed=0):
+    model = make_model(seed)
+    optimizer = make_optimizer(model)
+    steps = EPOCHS * math.ceil(len(data.train[0]) / BATCH)
+    return lrlib.fit(model, optimizer, data, EPOCHS, BATCH, make_scheduler(optimizer, steps),
+                     seed=seed, device=device, progress=False)
+
+
+def seeds_at_once(data, device):
+    steps = EPOCHS * math.ceil(len(data.train[0]) / BATCH)
+    return lrlib.fit_seeds(lambda s: make_model(s).to(device), make_optimizer, data, SEEDS,
+                           lambda o: make_scheduler(o, steps), epochs=EPOCHS, batch_size=BATCH,
+                           device=device, progress=False)
+
+
+def seeds_one_by_one(data, device):
+    return [one_fit(data, device, seed) for seed in SEEDS]
+
+
+def timed(fn, *args):
+    if args and isinstance(args[-1], str) and args[-1].startswith("cuda"):
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    result = fn(*args)
+    if args and isinstance(args[-1], str) and args[-1].startswith("cuda"):
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, result
+
+
+def best_of(pairs):
+    """Time each function in alternation REPEATS times; best time of each."""
+    best = [math.inf] * len(pairs)
+    results = [None] * len(pairs)
+    for _ in range(REPEATS):
+        for k, (fn, args) in enumerate(pairs):
+            seconds, results[k] = timed(fn, *args)
+            best[k] = min(best[k], seconds)
+    return best, results
+
+
+def bench(device):
+    data = lrlib.data.digits(seed=0)
+    print(f"device: {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"digits train={len(data.train[0])}, batch {BATCH}, {EPOCHS} epochs, best of {REPEATS}")
+    one_fit(data, device)  # warm-up
+    bare_loop(data, device)
+    (t_bare, t_fit), (bare_losses, hist) = best_of([(bare_loop, (data, device)), (one_fit, (data, device))])
+    same = max(abs(a - b) for a, b in zip(bare_losses, hist.step_loss))
+    print(f"  bare loop  {1e3 * t_bare / EPOCHS:8.2f} ms/epoch")
+    print(f"  fit        {1e3 * t_fit / EPOCHS:8.2f} ms/epoch   ratio fit/bare = {t_fit / t_bare:.3f}x "
+          f"(goal <= 1.10x; max |loss difference| {same:.1e})")
+
+    seeds_at_once(data, device)  # warm-up
+    (t_seq, t_batched), (seq, runs) = best_of([(seeds_one_by_one, (data, device)),
+                                               (seeds_at_once, (data, device))])
+    diff = max(abs(a - b) for h, r in zip(seq, runs) for a, b in zip(h.step_loss, r.step_loss))
+    print(f"  {len(SEEDS)} x fit     {t_seq:8.3f} s")
+    print(f"  fit_seeds  {t_batched:8.3f} s   speed-up = {t_seq / t_batched:.2f}x "
+          f"(goal >= 3x; max |loss difference| per step {diff:.1e})")
+    return {"fit/bare": t_fit / t_bare, "seeds speed-up": t_seq / t_batched,
+            "fit ms/epoch": 1e3 * t_fit / EPOCHS, "fit_seeds s": t_batched}
+
+
+def main():
+    results = {"cpu": bench("cpu")}
+    if torch.cuda.is_available():
+        results["cuda"] = bench("cuda")
+    print("summary: " + "; ".join(
+        f"{dev}: fit/bare {r['fit/bare']:.3f}x, fit_seeds speed-up {r['seeds speed-up']:.2f}x, "
+        f"fit {r['fit ms/epoch']:.1f} ms/epoch" for dev, r in results.items()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""Every lesson follows the conventions of tests/tools/lesson.py (see CONTRIBUTING.md).
+
+The checks run on every notebook in notebooks/. They are themselves tested on a skeleton
+made by `python -m tests.tools.new_lesson` and executed here: the filled-in skeleton must
+pass, and each way of breaking it must be caught.
+"""
+import copy
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+try:  # tests/ is a plain folder on sys.path (pytest's default import mode)
+    from tools import lesson
+except ImportError:  # run from the repository root as `python -m pytest`
+    from tests.tools import lesson
+
+ROOT = lesson.ROOT
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+# ---------------------------------------------------------------- the real lessons
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_lesson_follows_the_conventions(notebook):
+    problems = lesson.check_notebook(notebook)
+    assert not problems, f"{notebook.name}:\n- " + "\n- ".join(problems)
+
+
+def test_toc_lists_every_lesson_and_every_entry_exists():
+    entries = lesson.toc_files()
+    missing_files = [e for e in entries
+                     if not any((ROOT / (e + ext)).is_file() for ext in (".md", ".ipynb"))]
+    assert not missing_files, f"_toc.yml names files that do not exist: {missing_files}"
+    assert len(entries) == len(set(entries)), f"_toc.yml lists a file twice: {entries}"
+    unlisted = [p.relative_to(ROOT).with_suffix("").as_posix() for p in NOTEBOOKS
+                if p.relative_to(ROOT).with_suffix("").as_posix() not in entries]
+    assert not unlisted, f"lessons missing from _toc.yml (the site would not show them): {unlisted}"
+
+
+def test_colab_links_and_install_line_come_from_config():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    url, branch = config["repository"]["url"], config["repository"]["branch"]
+    assert config["repository"]["path_to_book"] == "", "the book is built from the repository root"
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    owner_repo = url.removeprefix("https://github.com/")
+    assert lesson.colab_url("notebooks/01_x.ipynb") == (
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/01_x.ipynb")
+    assert lesson.badge_markdown("notebooks/01_x.ipynb") == (
+        "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+        f"(https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/01_x.ipynb)")
+    installs = re.findall(r'"lrlib @ git\+(\S+)@(\S+)"', lesson.setup_cell_source())
+    assert installs == [(url, branch)]
+
+
+@pytest.mark.parametrize("bad", ["lessons/01_x.ipynb", "notebooks/01_x.md", "notebooks/Lesson One.ipynb",
+                                 "notebooks/sub/01_x.ipynb"])
+def test_lesson_paths_are_checked(bad):
+    with pytest.raises(ValueError, match="lesson"):
+        lesson.colab_url(bad)
+
+
+# ---------------------------------------------------------------- the checks, tested on a skeleton
+
+SKELETON = "notebooks/01_skeleton_check.ipynb"
+
+
+@pytest.fixture(scope="module")
+def executed_skeleton(tmp_path_factory):
+    """A skeleton written by the CLI into an empty folder and executed there, as `make outputs` does."""
+    import nbclient
+
+    root = tmp_path_factory.mktemp("lesson")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "tests.tools.new_lesson", SKELETON, "A skeleton"],
+                          cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    path = root / SKELETON
+    nb = nbformat.read(path, as_version=4)
+    saved = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"  # as the Makefile exports it: the setup cell must still plot inline
+    try:
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        if saved is None:
+            os.environ.pop("MPLBACKEND")
+        else:
+            os.environ["MPLBACKEND"] = saved
+    nbformat.write(nb, path)
+    return path
+
+
+def _filled(nb):
+    """The skeleton with every TODO replaced, as an author would leave it."""
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        cell.source = cell.source.replace("TODO: ", "").replace("TODO", "Done")
+    return nb
+
+
+def test_new_lesson_refuses_to_overwrite(executed_skeleton):
+    root = executed_skeleton.parents[1]
+    done = subprocess.run([sys.executable, "-m", "tests.tools.new_lesson", SKELETON, "Again"],
+                          cwd=root, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and "exists" in done.stderr
+
+
+def test_skeleton_runs_and_only_its_todos_are_flagged(executed_skeleton):
+    problems = lesson.check_notebook(executed_skeleton, SKELETON)
+    assert problems, "the skeleton's TODOs must be reported"
+    assert all("TODO" in p for p in problems), problems
+    nb = nbformat.read(executed_skeleton, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].outputs == [], "the setup cell printed something"
+    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs), \
+        "no plot came out inline although MPLBACKEND=Agg"
+
+
+def test_filled_skeleton_passes(executed_skeleton, tmp_path):
+    nb = _filled(nbformat.read(executed_skeleton, as_version=4))
+    path = tmp_path / "filled.ipynb"
+    nbformat.write(nb, path)
+    assert lesson.check_notebook(path, SKELETON) == []
+
+
+def _code(nb, i):
+    return [c for c in nb.cells if c.cell_type == "code"][i]
+
+
+def _replace_in_first_cell(old, new):
+    def mutate(nb):
+        assert old in nb.cells[0].source
+        nb.cells[0].source = nb.cells[0].source.replace(old, new)
+    return mutate
+
+
+def _set_source(i, source):
+    def mutate(nb):
+        _code(nb, i).source = source
+    return mutate
+
+
+def _add_code_cell(source, outputs=None):
+    def mutate(nb):
+        cell = nbformat.v4.new_code_cell(source, execution_count=len(
+            [c for c in nb.cells if c.cell_type == "code"]) + 1)
+        cell.outputs = outputs if outputs is not None else [
+            nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+        nb.cells.insert(-2, cell)
+    return mutate
+
+
+def _set_output(i, output):
+    def mutate(nb):
+        _code(nb, i).outputs.append(output)
+    return mutate
+
+
+def _move_setup_after_first_code_cell(nb):
+    code_idx = [k for k, c in enumerate(nb.cells) if c.cell_type == "code"]
+    a, b = code_idx[0], code_idx[1]
+    nb.cells[a], nb.cells[b] = nb.cells[b], nb.cells[a]
+
+
+def _duplicate_setup(nb):
+    twin = copy.deepcopy(_code(nb, 0))
+    twin.id = "setup-twin"
+    nb.cells.insert(3, twin)
+
+
+def _remove_key_takeaways(nb):
+    for cell in nb.cells:
+        cell.source = cell.source.replace("## Key takeaways", "## In short")
+
+
+def _clear_counts(nb):
+    _code(nb, 2).execution_count = None
+
+
+def _shuffle_counts(nb):
+    _code(nb, 1).execution_count, _code(nb, 2).execution_count = 3, 2
+
+
+def _wrong_kernel(nb):
+    nb.metadata["kernelspec"] = {"name": "ir", "display_name": "R", "language": "R"}
+
+
+SETUP = lesson.setup_cell_source()
+BREAKAGES = {
+    "badge-points-to-another-lesson": (_replace_in_first_cell(
+        "01_skeleton_check.ipynb", "02_other.ipynb"), "must point to"),
+    "badge-points-to-a-fork": (_replace_in_first_cell(lesson.GITHUB_REPO, "someone/fork"), "must point to"),
+    "badge-on-another-branch": (_replace_in_first_cell(f"/blob/{lesson.BRANCH}/", "/blob/dev/"), "must point to"),
+    "no-badge": (_replace_in_first_cell("[![Open In Colab]", "[![Colab]"), "exactly one Colab badge"),
+    "title-not-level-1": (_replace_in_first_cell("# A skeleton", "## A skeleton"), "level-1 heading"),
+    "no-summary": (lambda nb: setattr(nb.cells[0], "source", "# A skeleton\n\n"
+                                      + lesson.badge_markdown(SKELETON)), "summary"),
+    "second-level-1-heading": (lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell(
+        "# Another title\n\nText.")), "only the title"),
+    "setup-cell-changed": (_set_source(0, SETUP.replace("seed_everything(0)", "seed_everything(1)")),
+                           "canonical setup cell"),
+    "setup-installs-from-a-fork": (_set_source(0, SETUP.replace(lesson.REPO_URL, "https://github.com/x/y")),
+                                   "installs lrlib from"),
+    "setup-not-first": (_move_setup_after_first_code_cell, "first code cell must be the canonical"),
+    "setup-twice": (_duplicate_setup, "appear once"),
+    "second-install": (_add_code_cell("!pip install lrlib"), "installs or detects Colab"),
+    "open-relative-file": (_add_code_cell('rows = open("data/train.csv").read()\nprint(len(rows))'),
+                           "reads a file"),
+    "parent-directory": (_add_code_cell('import lrlib.plot\nprint("../lrlib/plot.py")'), "reads a file"),
+    "pandas-read-csv": (_add_code_cell('import pandas as pd\npd.read_csv("results.csv")'), "reads a file"),
+    "numpy-loadtxt": (_add_code_cell("import numpy as np\nnp.loadtxt('lrs.txt')"), "reads a file"),
+    "run-magic": (_add_code_cell("%run helpers.py"), "reads a file"),
+    "sys-path": (_add_code_cell("import sys\nsys.path.insert(0, '..')"), "reads a file"),
+    "no-key-takeaways": (_remove_key_takeaways, "Key takeaways"),
+    "todo-left-in-code": (_add_code_cell("# TODO: a second seed\nprint(1)"), "code cell 5 still has a TODO"),
+    "todo-left-in-prose": (lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell(
+        "## More\n\nTODO: explain.")), "markdown cell '## More' still has a TODO"),
+    "cell-without-output": (lambda nb: setattr(_code(nb, 1), "outputs", []), "has no output"),
+    "setup-prints": (_set_output(0, nbformat.v4.new_output("stream", name="stdout", text="cpu\n")),
+                     "setup cell must print nothing"),
+    "error-output": (_set_output(2, nbformat.v4.new_output(
+        "error", ename="ValueError", evalue="boom", traceback=["ValueError: boom"])), "error output"),
+    "machine-path-in-warning": (_set_output(2, nbformat.v4.new_output(
+        "stream", name="stderr", text="/home/ci/lrwiki/.venv/lib/python3.11/site-packages/torch/"
+                                      "optim/lr_scheduler.py:62: UserWarning: ...\n")), "path of the machine"),
+    "site-packages-in-repr": (_set_output(2, nbformat.v4.new_output(
+        "execute_result", data={"text/plain": "<module 'x' from 'C:\\\\Users\\\\me\\\\x.py'>"},
+        execution_count=3)), "path of the machine"),
+    "missing-execution-count": (_clear_counts, "no execution count"),
+    "counts-out-of-order": (_shuffle_counts, "not 1, 2, 3"),
+    "wrong-kernel": (_wrong_kernel, "kernelspec"),
+}
+
+
+@pytest.mark.parametrize("breakage", list(BREAKAGES))
+def test_each_broken_convention_is_caught(executed_skeleton, tmp_path, breakage):
+    mutate, expected = BREAKAGES[breakage]
+    nb = _filled(nbformat.read(executed_skeleton, as_version=4))
+    mutate(nb)
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    problems = lesson.check_notebook(path, SKELETON)
+    assert any(expected in p for p in problems), f"{breakage} not caught; problems: {problems}"

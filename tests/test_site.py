@@ -1,0 +1,302 @@
+"""The built site, checked in headless Chromium (`make test-site`, after `make book`).
+
+The site in _build/html is served on a localhost port and every page is opened in
+Debian's /usr/bin/chromium, driven by Playwright (never `playwright install`). The
+browser gets no network: a request to anything but the local server fails the page,
+except the Colab badge image, which is answered with a stand-in so that the badge can
+be checked like every other image.
+
+LRWIKI_BOOK_ROOT=<folder> checks the book built in another folder (its _build/html and
+_toc.yml), which is how these tests are tried against a deliberately broken copy.
+"""
+import functools
+import http.server
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+try:  # tests/ is a plain folder on sys.path (pytest's default import mode)
+    from tools import lesson
+except ImportError:  # run from the repository root as `python -m pytest`
+    from tests.tools import lesson
+
+pytestmark = pytest.mark.site
+
+BOOK_ROOT = Path(os.environ.get("LRWIKI_BOOK_ROOT", lesson.ROOT)).resolve()
+SITE = BOOK_ROOT / "_build" / "html"
+ARTIFACTS = BOOK_ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BADGE_STANDIN = (b'<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20">'
+                 b'<rect width="117" height="20" fill="#f9ab00"/></svg>')
+SEARCH_WORD = "cosine"
+
+
+def _toc_pages():
+    """The pages _toc.yml promises, as paths of HTML files relative to the site."""
+    toc = yaml.safe_load((BOOK_ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + lesson.toc_files(BOOK_ROOT / "_toc.yml")[1:]
+    return [f + ".html" for f in files]
+
+
+def _built_pages():
+    if not SITE.is_dir():
+        return []
+    return sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+                  if p.relative_to(SITE).parts[0] not in ("_static", "_sources", "_images"))
+
+
+TOC_PAGES = _toc_pages()
+LESSON_PAGES = [p for p in TOC_PAGES if p.startswith(lesson.NOTEBOOKS_DIR + "/")]
+PAGES = sorted(set(TOC_PAGES) | set(_built_pages()) | {"genindex.html", "search.html"})
+# index.html only redirects to the root page; it is checked on its own.
+CONTENT_PAGES = [p for p in PAGES if p != "index.html"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"no built site in {SITE}: run `make book` first")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(SITE)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """What one page load showed."""
+    url: str
+    console_errors: list = field(default_factory=list)
+    failed_requests: list = field(default_factory=list)
+    external_requests: list = field(default_factory=list)
+    info: dict = field(default_factory=dict)
+
+
+def _open(browser, base_url, path, visit):
+    """A new page with every request, console message and error recorded into ``visit``."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+
+    def route(r):
+        url = r.request.url
+        if url.startswith(base_url) or url.startswith("data:"):
+            r.continue_()
+        elif url == lesson.BADGE_IMAGE:
+            r.fulfill(status=200, content_type="image/svg+xml", body=BADGE_STANDIN)
+        else:
+            visit.external_requests.append(url)
+            r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and visit.console_errors.append(
+        f"{m.text} ({m.location.get('url', '')})"))
+    page.on("pageerror", lambda e: visit.console_errors.append(f"uncaught: {e}"))
+    page.on("requestfailed", lambda r: r.url.startswith(base_url) and visit.failed_requests.append(
+        f"{r.url}: {r.failure}"))
+    page.on("response", lambda r: r.url.startswith(base_url) and r.status >= 400
+            and visit.failed_requests.append(f"{r.url}: HTTP {r.status}"))
+    page.goto(base_url + path, wait_until="load")
+    return context, page
+
+
+_INSPECT = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  for (const img of document.images) img.loading = "eager";
+  await Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+  const article = document.querySelector("article") || document.body;
+  const prose = article.cloneNode(true);
+  prose.querySelectorAll("pre, code, script, style, mjx-container, .highlight").forEach(e => e.remove());
+  const mathNodes = [...document.querySelectorAll("span.math, div.math")];
+  return {
+    mathNodes: mathNodes.length,
+    mathTypeset: mathNodes.filter(e => e.querySelector("mjx-container")).length,
+    mjxContainers: document.querySelectorAll("mjx-container").length,
+    mathjaxVersion: window.MathJax && MathJax.version || null,
+    mathjaxScripts: [...document.scripts].map(s => s.src).filter(s => /mathjax/i.test(s)),
+    prose: prose.textContent,
+    images: [...document.images].map(img => ({src: img.currentSrc || img.src, width: img.naturalWidth})),
+    links: [...document.querySelectorAll("a[href]")].map(a => a.href),
+    colabLaunch: [...document.querySelectorAll("a")].filter(a => a.querySelector("img[src*='logo_colab']"))
+                 .map(a => a.href),
+    colabBadge: [...document.querySelectorAll('a > img[alt="Open In Colab"]')].map(img => img.parentElement.href),
+    colabAny: [...document.querySelectorAll("a[href*='colab.research.google.com']")].map(a => a.href),
+  };
+}"""
+
+
+@pytest.fixture(scope="session")
+def visit(browser, base_url):
+    """Load each page once, on first use, and keep what it showed."""
+    cache = {}
+
+    def load(path):
+        if path not in cache:
+            if not (SITE / path).is_file():
+                pytest.fail(f"{path} was not built (it is in _toc.yml or is a standard page)")
+            v = Visit(url=base_url + path)
+            context, page = _open(browser, base_url, path, v)
+            try:
+                v.info = page.evaluate(_INSPECT)
+            finally:
+                context.close()
+            cache[path] = v
+        return cache[path]
+
+    return load
+
+
+# ---------------------------------------------------------------- every page
+
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_page_loads_without_errors(visit, page):
+    v = visit(page)
+    assert not v.console_errors, f"console errors on {page}: {v.console_errors}"
+    assert not v.failed_requests, f"failed requests on {page}: {v.failed_requests}"
+    assert not v.external_requests, f"{page} fetches from the network (the site must work offline): " \
+                                    f"{v.external_requests}"
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_math_is_typeset(visit, page, base_url):
+    info = visit(page).info
+    leftover = [t for t in (r"\(", r"\[", "$$", r"\begin{") if t in info["prose"]]
+    assert not leftover, f"raw TeX left in the text of {page}: {leftover}"
+    if info["mathNodes"]:
+        local = base_url + "_static/mathjax/"
+        assert info["mathjaxScripts"] and all(s.startswith(local) for s in info["mathjaxScripts"]), \
+            f"MathJax must come from {local}: {info['mathjaxScripts']}"
+        assert str(info["mathjaxVersion"]).startswith("3."), f"MathJax {info['mathjaxVersion']}, not 3"
+        assert info["mathTypeset"] == info["mathNodes"], \
+            f"{page}: {info['mathTypeset']} of {info['mathNodes']} formulas typeset"
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_every_image_loads(visit, page):
+    images = visit(page).info["images"]
+    broken = [img["src"] for img in images if img["width"] == 0]
+    assert not broken, f"images that did not load on {page}: {broken}"
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_internal_links_resolve(visit, page, base_url):
+    broken = []
+    for href in visit(page).info["links"]:
+        if not href.startswith(base_url):
+            continue
+        parts = urlsplit(href)
+        rel = unquote(parts.path)[len(urlsplit(base_url).path):]
+        target = SITE / rel
+        if rel == "" or rel.endswith("/"):
+            target = target / "index.html"
+        if not target.is_file():
+            broken.append(f"{href} (no file {target.relative_to(SITE)})")
+            continue
+        fragment = unquote(parts.fragment)
+        if fragment and target.suffix == ".html" and fragment not in _anchors(target):
+            broken.append(f"{href} (no anchor #{fragment} in {target.relative_to(SITE)})")
+    assert not broken, f"broken internal links on {page}:\n" + "\n".join(broken)
+
+
+@functools.lru_cache(maxsize=None)
+def _anchors(path):
+    html = path.read_text(encoding="utf-8")
+    return set(re.findall(r'\b(?:id|name)="([^"]+)"', html))
+
+
+def test_index_redirects_to_the_first_page(browser, base_url):
+    v = Visit(url=base_url)
+    context, page = _open(browser, base_url, "index.html", v)
+    try:
+        page.wait_for_url(base_url + TOC_PAGES[0], timeout=10_000)
+    finally:
+        context.close()
+    assert not v.console_errors and not v.failed_requests
+
+
+def test_every_toc_page_was_built():
+    missing = [p for p in TOC_PAGES if not (SITE / p).is_file()]
+    assert not missing, f"pages in _toc.yml missing from {SITE}: {missing}"
+
+
+# ---------------------------------------------------------------- lessons, search, screenshots
+
+@pytest.mark.parametrize("page", LESSON_PAGES)
+def test_lesson_colab_links_point_to_its_notebook(visit, page):
+    info = visit(page).info
+    expected = lesson.colab_url(page.removesuffix(".html") + ".ipynb")
+    assert info["colabLaunch"] == [expected], f"launch button: {info['colabLaunch']}, expected {expected}"
+    assert info["colabBadge"] == [expected], f"badge: {info['colabBadge']}, expected {expected}"
+    assert set(info["colabAny"]) == {expected}, f"other Colab links: {info['colabAny']}"
+
+
+def _search(browser, base_url, word):
+    v = Visit(url=base_url + "search.html")
+    context, page = _open(browser, base_url, f"search.html?q={word}", v)
+    try:
+        # Sphinx's searchtools.js ends with one of these two summaries.
+        page.wait_for_function(
+            "() => /Search finished|did not match any documents/.test("
+            "(document.querySelector('#search-results .search-summary') || {}).textContent || '')",
+            timeout=20_000)
+        results = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+    finally:
+        context.close()
+    assert not v.console_errors and not v.failed_requests and not v.external_requests, v
+    return results
+
+
+def test_search_finds_cosine(browser, base_url):
+    results = _search(browser, base_url, SEARCH_WORD)
+    assert results, f"searching {SEARCH_WORD!r} found nothing"
+    pages = {urlsplit(r).path.rsplit("/", 1)[-1] for r in results}
+    assert "intro.html" in pages or any(p.removesuffix(".html") in r for r in results for p in LESSON_PAGES), results
+
+
+def test_search_finds_nothing_for_a_word_the_site_lacks(browser, base_url):
+    assert _search(browser, base_url, "qzxwvjk") == []
+
+
+def test_screenshots(browser, base_url):
+    """Screenshots of the first page and of the first lesson, in test-artifacts/, to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shots = [(TOC_PAGES[0], "intro.png", False)]
+    if LESSON_PAGES:
+        shots.append((LESSON_PAGES[0], "lesson.png", True))
+    for path, name, full in shots:
+        v = Visit(url=base_url + path)
+        context, page = _open(browser, base_url, path, v)
+        try:
+            page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+            page.screenshot(path=str(ARTIFACTS / name), full_page=full)
+        finally:
+            context.close()
+        assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"

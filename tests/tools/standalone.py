@@ -1,0 +1,157 @@
+"""Run every lesson the way Colab does: alone, with only lrlib installed from a wheel.
+
+    python -m tests.tools.standalone notebooks/*.ipynb      (what `make test-standalone` runs)
+
+1. Build a wheel of lrlib from a copy of the files it is built from (pyproject.toml,
+   README.md, lrlib/), so nothing else of the repository can slip in.
+2. Create a fresh virtual environment. Its site-packages sees the third-party packages
+   of the environment running this script (torch, matplotlib, nbval, ...) through a
+   .pth file, so nothing is downloaded; the editable lrlib of that environment is not
+   visible (its import hook lives in a .pth file, and .pth files are only processed in
+   site directories, not in directories a .pth file adds).
+3. Install the wheel into it, and check that `import lrlib` resolves to the wheel.
+4. Copy each notebook alone into an empty folder and re-run it there under
+   `pytest --nbval` (same comparison of every text output as `make test-notebooks`,
+   same sanitize file), with one thread (OMP_NUM_THREADS=1, MKL_NUM_THREADS=1):
+   this run is also the check that the outputs do not depend on the thread count.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SANITIZE = ROOT / "tests" / "sanitize.cfg"
+WHEEL_SOURCES = ["pyproject.toml", "README.md", "lrlib"]
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+
+
+def _run(cmd, **kwargs):
+    done = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({done.returncode}):\n"
+                           f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return done.stdout
+
+
+def build_wheel(work: Path) -> Path:
+    """A wheel of lrlib, built from a clean copy of its sources."""
+    src = work / "src"
+    src.mkdir()
+    for name in WHEEL_SOURCES:
+        origin = ROOT / name
+        if origin.is_dir():
+            shutil.copytree(origin, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(origin, src / name)
+    out = work / "wheel"
+    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+          "--no-deps", "--no-build-isolation", "--wheel-dir", str(out), str(src)])
+    wheels = sorted(out.glob("lrlib-*.whl"))
+    if len(wheels) != 1:
+        raise RuntimeError(f"expected one lrlib wheel in {out}, found {wheels}")
+    return wheels[0]
+
+
+def make_venv(work: Path, wheel: Path) -> Path:
+    """A fresh venv with lrlib from ``wheel`` and this environment's other packages."""
+    venv = work / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    purelib = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                        cwd=work).strip())
+    ours = {Path(p) for p in site.getsitepackages() + [sysconfig.get_paths()["purelib"]]}
+    (purelib / "_lrwiki_main_env.pth").write_text("".join(f"{p}\n" for p in sorted(ours) if p.is_dir()))
+    # pip itself comes from the main environment through the .pth file; --ignore-installed
+    # keeps it from touching the main environment's editable lrlib, which it can see.
+    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-index",
+          "--no-deps", "--ignore-installed", str(wheel)], cwd=work)
+    return python
+
+
+def check_lrlib_is_the_wheel(python: Path, folder: Path) -> str:
+    """Where ``import lrlib`` resolves from an empty folder; fails unless inside the venv."""
+    where = _run([str(python), "-c", "import lrlib; print(lrlib.__file__)"], cwd=folder,
+                 env=_env()).strip()
+    venv = python.parents[1].resolve()
+    if not Path(where).resolve().is_relative_to(venv):
+        raise RuntimeError(f"lrlib resolves to {where}, not to the wheel installed in {venv}")
+    return where
+
+
+def _env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env.update(ONE_THREAD)
+    return env
+
+
+def run_alone(python: Path, notebook: Path, work: Path, ini: Path) -> tuple[bool, float, str]:
+    """Copy ``notebook`` alone into an empty folder and re-run it there under nbval."""
+    folder = work / "alone" / notebook.stem
+    folder.mkdir(parents=True)
+    shutil.copy2(notebook, folder / notebook.name)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", str(ini),
+         "--rootdir", str(folder), "--nbval", "--nbval-current-env",
+         "--nbval-sanitize-with", str(work / "sanitize.cfg"), notebook.name],
+        cwd=folder, env=_env(), capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    return done.returncode == 0, seconds, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.tools.standalone", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder to inspect it")
+    args = parser.parse_args(argv)
+    if not args.notebooks:
+        print("standalone: no lessons in notebooks/ yet, nothing to run")
+        return 0
+    missing = [str(p) for p in args.notebooks if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {missing}")
+
+    work = Path(tempfile.mkdtemp(prefix="lrwiki-standalone-"))
+    try:
+        start = time.perf_counter()
+        wheel = build_wheel(work)
+        python = make_venv(work, wheel)
+        (work / "empty").mkdir()
+        where = check_lrlib_is_the_wheel(python, work / "empty")
+        shutil.copy2(SANITIZE, work / "sanitize.cfg")
+        ini = work / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        print(f"standalone: {wheel.name} installed in a fresh venv "
+              f"({time.perf_counter() - start:.1f} s); lrlib imports from the wheel "
+              f"(.../{Path(where).relative_to(python.parents[1])})")
+        failures = []
+        for notebook in args.notebooks:
+            ok, seconds, log = run_alone(python, notebook, work, ini)
+            print(f"  {'ok  ' if ok else 'FAIL'} {notebook.name}: {seconds:.1f} s, alone, one thread")
+            if not ok:
+                failures.append(notebook.name)
+                print("    " + log.replace("\n", "\n    "))
+        if failures:
+            print(f"standalone: {len(failures)} of {len(args.notebooks)} lessons failed: {failures}")
+            return 1
+        print(f"standalone: all {len(args.notebooks)} lessons ran alone and matched their outputs")
+        return 0
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
