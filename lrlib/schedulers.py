@@ -62,8 +62,8 @@ def _check_real(name, value, low=None, high=None, low_open=False, high_open=Fals
     too_low = low is not None and (value <= low if low_open else value < low)
     too_high = high is not None and (value >= high if high_open else value > high)
     if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
         raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {_describe(value)}")
@@ -662,14 +662,33 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
     def step(self, metrics, epoch=None):
         """Record this step's metric (e.g. the validation loss) and cut the lr if it has plateaued."""
         try:
-            value = float(metrics)
+            current = float(metrics)
         except (TypeError, ValueError):
             raise TypeError(f"metrics must be a number (e.g. the validation loss), got "
                             f"{_describe(metrics)}") from None
-        if not math.isfinite(value):
-            raise ValueError(f"metrics must be finite, got {value!r}: the training has diverged, "
+        if not math.isfinite(current):
+            raise ValueError(f"metrics must be finite, got {current!r}: the training has diverged, "
                              f"a plateau scheduler cannot help")
-        super().step(value, epoch)
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            warnings.warn(_torch.EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self.last_epoch = epoch
+        if schedules.plateau_improved(current, self.best, self.mode, self.threshold,
+                                      self.threshold_mode):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:  # bad steps do not count while cooling down
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            self._reduce_lr(epoch)
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"]
+                         for g in self.optimizer.param_groups]
 
     def _is_better(self, a, best):
         return schedules.plateau_improved(a, best, self.mode, self.threshold, self.threshold_mode)

@@ -58,7 +58,8 @@ _SCALAR_TYPES = (int, float, np.integer, np.floating)
 
 def _ops(t):
     """Return ``(t, ops)``: ``t`` as a number or float array, and the matching maths."""
-    if isinstance(t, _SCALAR_TYPES):
+    kind = type(t)
+    if kind is int or kind is float or isinstance(t, _SCALAR_TYPES):
         return t, _ScalarOps
     return np.asarray(t, dtype=float), _ArrayOps
 

@@ -2,8 +2,15 @@
 import os
 import random
 
-import numpy as np
-import torch
+# Intel MKL's strict reproducible mode: its matrix products give the same bits
+# whatever the number of threads, so a lesson prints the same numbers on one
+# core and on many. It must be set before the first matrix product of the
+# process (MKL reads it then); importing lrlib first, as every lesson does,
+# ensures that. A value the user already set wins.
+os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 
 def device():

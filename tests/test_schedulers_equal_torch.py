@@ -17,6 +17,11 @@ largest lr of the schedule.
 The configurations come from a seeded generator (tests/scheduler_cases.py);
 ``CONFIGURATIONS`` gives their number per class and ``TOTAL_CONFIGURATIONS``
 the sum, which is also printed by ``python tests/test_schedulers_equal_torch.py``.
+SequentialLR and ChainedScheduler are compared in three layouts: lrlib's
+container with lrlib's parts, torch's container with lrlib's parts, lrlib's
+container with torch's parts, each against torch's container with torch's parts.
+Smaller sets check ``step(epoch)`` (the closed form) and construction with
+``last_epoch=k``.
 """
 import inspect
 
@@ -129,6 +134,63 @@ def test_composite_equals_torch(case, layout):
     assert_plain_floats(ours, case)
 
 
+CLOSED_FORM_CLASSES = sc.CHAINABLE + ("CosineAnnealingWarmRestarts",)
+# T_mult=3 left out for warm restarts: see test_warm_restarts_step_epoch_restarts_where_torch_misses.
+CLOSED_FORM_CASES = [c for name in CLOSED_FORM_CLASSES for c in sc.make_cases(name, 12, seed=3)
+                     if c.kwargs.get("T_mult") != 3]
+LAST_EPOCH_CASES = [c for name in CLOSED_FORM_CLASSES + ("CyclicLR", "OneCycleLR")
+                    for c in sc.make_cases(name, 6, seed=4)]
+
+
+def stepped_to(case, module, epochs):
+    opt, sched = sc.build(case, module)
+    values = []
+    for epoch in epochs:
+        sched.step(epoch)
+        values.append([g["lr"] for g in opt.param_groups] + list(sched.get_last_lr()))
+    return np.array(values, dtype=float)
+
+
+@pytest.mark.parametrize("case", CLOSED_FORM_CASES, ids=lambda c: c.id)
+def test_step_to_an_epoch_equals_torch(case):
+    """step(epoch) (deprecated in torch, but SequentialLR uses it) jumps by the closed form."""
+    rng = np.random.default_rng([5, case.index])
+    epochs = [int(e) for e in rng.integers(0, 300, size=30)]
+    ours, theirs = stepped_to(case, "lrlib", epochs), stepped_to(case, "torch", epochs)
+    assert_sequences_close(ours, theirs, f"lr after step(epoch) for epochs {epochs}", case)
+
+
+@pytest.mark.parametrize("case", LAST_EPOCH_CASES, ids=lambda c: c.id)
+def test_construction_with_last_epoch_equals_torch(case):
+    """torch's older resume path: a new scheduler built with last_epoch=k on the stepped optimizer."""
+    k = max(1, case.steps // 2)
+    results = []
+    for module in ("lrlib", "torch"):
+        opt, sched = sc.build(case, module)
+        for i in range(k):
+            sc.step_once(case, sched, i)
+        cls = getattr(sc._module(module), case.name)
+        resumed = cls(opt, last_epoch=k, **case.kwargs)
+        shots = [sc.snapshot(opt, resumed)]
+        for _ in range(min(5, case.steps - k)):
+            resumed.step()
+            shots.append(sc.snapshot(opt, resumed))
+        results.append(sc.as_arrays(shots))
+    for what, ours, theirs in zip(("lr", "momentum/beta1", "get_last_lr()"), *results):
+        assert_sequences_close(ours, theirs, f"{what} after construction with last_epoch={k}", case)
+
+
+def test_onecycle_stepped_past_total_steps_raises_like_torch():
+    for module in (lrlib, torch_schedulers):
+        opt = sc.make_optimizer({"kind": "sgd", "lrs": [0.1], "momentum": 0.9})
+        sched = module.OneCycleLR(opt, max_lr=0.1, total_steps=10)
+        opt.step()
+        for _ in range(10):
+            sched.step()
+        with pytest.raises(ValueError, match="10"):
+            sched.step()
+
+
 def test_every_variant_is_drawn():
     """The random draw covers each mode the issue names (guards the generator itself)."""
     ids = [c.id for c in SINGLE_CASES + COMPOSITE_CASES]
@@ -196,3 +258,5 @@ if __name__ == "__main__":
         print(f"{name:28s} {count:4d}")
     print(f"{'total configurations':28s} {TOTAL_CONFIGURATIONS:4d}")
     print(f"composites are compared in {len(COMPOSITE_LAYOUTS)} layouts each")
+    print(f"plus {len(CLOSED_FORM_CASES)} configurations stepped with step(epoch) and "
+          f"{len(LAST_EPOCH_CASES)} rebuilt with last_epoch=k")
