@@ -60,8 +60,7 @@ test-site: $(STAMP) chromium
 outputs: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
 	  echo "executing $$nb"; \
-	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	  $(VENV)/bin/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 
 bench: $(STAMP)

@@ -212,18 +212,20 @@ def _resolve_device(device, model):
 
 
 def _check_model_output(model, X, n_classes):
+    first = next(model.parameters(), None)
+    x = X[:2] if first is None else X[:2].to(first.device)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            out = model(X[:2])
+            out = model(x)
     finally:
         model.train(was_training)
     if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] != n_classes:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ValueError(
             f"model must return (batch, n_classes) logits with n_classes={n_classes} for this "
-            f"data; for a batch of {len(X[:2])} it returned {shape}")
+            f"data; for a batch of {len(x)} it returned {shape}")
 
 
 def _check_optimizer(optimizer, model, name="optimizer"):
@@ -399,8 +401,8 @@ def fit(model, optimizer, data, epochs, batch_size, scheduler=None, step_every="
                     elif step_every == "epoch":
                         scheduler.step()
                 if bar is not None:
-                    bar.update(1)
                     bar.set_postfix(_postfix(hist), refresh=False)
+                    bar.update(1)
     finally:
         model.train(was_training)
         if bar is not None:

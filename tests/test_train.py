@@ -1,0 +1,427 @@
+"""lrlib.fit and lrlib.fit_seeds: honest loops, divergence, determinism, batched seeds equal to fit."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.optim import lr_scheduler as torch_schedulers
+
+import lrlib
+from lrlib.data import Splits
+from lrlib.train import Divergence, History, Runs
+
+DIGITS = lrlib.data.digits(seed=0)
+# A small slice of digits for the tests that check mechanics, not accuracy:
+# 4 batches of 64 per epoch, 128 validation examples.
+SMALL = Splits(train=(DIGITS.train[0][:256], DIGITS.train[1][:256]),
+               val=(DIGITS.val[0][:128], DIGITS.val[1][:128]), n_classes=10)
+STEPS = 4
+
+
+def mlp(seed=0):
+    return lrlib.models.mlp(64, 10, hidden=(32,), seed=seed)
+
+
+def sgd(model, lr=0.1):
+    return torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+
+def quiet_fit(model, optimizer, data=SMALL, epochs=2, batch_size=64, **kwargs):
+    return lrlib.fit(model, optimizer, data, epochs, batch_size, progress=False, **kwargs)
+
+
+# --------------------------------------------------------------------------- fit
+
+def test_digits_mlp_reaches_95_percent_validation_accuracy():
+    model = lrlib.models.mlp(64, 10, hidden=(128,), seed=0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    steps_per_epoch = math.ceil(len(DIGITS.train[0]) / 32)
+    scheduler = torch_schedulers.OneCycleLR(optimizer, max_lr=0.1, total_steps=10 * steps_per_epoch)
+    hist = lrlib.fit(model, optimizer, DIGITS, epochs=10, batch_size=32, scheduler=scheduler,
+                     progress=False)
+    assert hist.val_acc[-1] >= 0.95, hist.val_acc
+    assert hist.train_loss[-1] < hist.train_loss[0] / 5
+    # the model is trained in place: its own accuracy on the validation split agrees
+    with torch.no_grad():
+        acc = (model(DIGITS.val[0]).argmax(1) == DIGITS.val[1]).double().mean().item()
+    assert acc == pytest.approx(hist.val_acc[-1], abs=1e-12)
+
+
+def test_history_records_every_step_and_epoch():
+    model = mlp()
+    optimizer = sgd(model)
+    hist = quiet_fit(model, optimizer, epochs=3)
+    assert isinstance(hist, History) and hist.diverged is False
+    assert hist.steps_per_epoch == STEPS and hist.epochs == 3
+    assert len(hist.lr) == len(hist.step_loss) == 3 * STEPS
+    assert len(hist.train_loss) == len(hist.val_loss) == len(hist.val_acc) == 3
+    assert hist.lr == [0.1] * 12
+    for e in range(3):  # equal batches: the epoch loss is the mean of its steps
+        assert hist.train_loss[e] == pytest.approx(np.mean(hist.step_loss[e * STEPS:(e + 1) * STEPS]))
+    assert all(0 <= a <= 1 for a in hist.val_acc)
+    final = hist.final(digits=2)
+    assert final == {"epochs": 3, "train_loss": round(hist.train_loss[-1], 2),
+                     "val_loss": round(hist.val_loss[-1], 2), "val_acc": round(hist.val_acc[-1], 2),
+                     "diverged": False}
+    assert repr(hist).startswith("History(epochs=3, steps=12, train_loss=")
+
+
+def test_last_partial_batch_counts_by_its_size():
+    data = Splits(train=(SMALL.train[0][:150], SMALL.train[1][:150]), val=None)
+    model = mlp()
+    hist = quiet_fit(model, sgd(model), data=data, epochs=1)
+    assert hist.steps_per_epoch == 3 and hist.val_loss == [] and hist.val_acc == []
+    expected = (hist.step_loss[0] * 64 + hist.step_loss[1] * 64 + hist.step_loss[2] * 22) / 150
+    assert hist.train_loss[0] == pytest.approx(expected)
+
+
+def test_scheduler_steps_after_the_optimizer_each_batch():
+    model = mlp()
+    optimizer = sgd(model)
+    scheduler = torch_schedulers.StepLR(optimizer, step_size=3, gamma=0.5)
+    with warnings.catch_warnings():
+        # torch warns when scheduler.step() comes before optimizer.step()
+        warnings.simplefilter("error")
+        hist = quiet_fit(model, optimizer, epochs=2, scheduler=scheduler)
+    assert hist.lr == pytest.approx([0.1 * 0.5 ** (k // 3) for k in range(2 * STEPS)])
+    assert scheduler.last_epoch == 2 * STEPS
+
+
+def test_scheduler_steps_each_epoch():
+    model = mlp()
+    optimizer = sgd(model)
+    scheduler = torch_schedulers.ExponentialLR(optimizer, gamma=0.5)
+    hist = quiet_fit(model, optimizer, epochs=3, scheduler=scheduler, step_every="epoch")
+    assert hist.lr == pytest.approx([0.1] * STEPS + [0.05] * STEPS + [0.025] * STEPS)
+
+
+def test_reduce_on_plateau_gets_the_validation_loss():
+    seen = []
+
+    class Recording(torch_schedulers.ReduceLROnPlateau):
+        def step(self, metrics):
+            seen.append(metrics)
+            super().step(metrics)
+
+    model = mlp()
+    optimizer = sgd(model)
+    # threshold=10: no epoch counts as an improvement, so patience 0 halves the lr every epoch
+    scheduler = Recording(optimizer, factor=0.5, patience=0, threshold=10.0)
+    hist = quiet_fit(model, optimizer, epochs=3, scheduler=scheduler)  # step_every="batch" too
+    assert seen == hist.val_loss
+    assert hist.lr == pytest.approx([0.1] * STEPS + [0.05] * STEPS + [0.025] * STEPS)
+
+
+def test_divergence_stops_at_the_step_and_says_where():
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e8)  # the loss is NaN at step 3
+    counter = torch_schedulers.LambdaLR(optimizer, lambda step: 1.0)  # counts optimizer steps
+    hist = quiet_fit(model, optimizer, epochs=5, scheduler=counter)
+    d = hist.diverged
+    # on the CPU training stops at that step: the steps before it were taken, no more
+    assert counter.last_epoch == d.step
+    assert isinstance(d, Divergence) and bool(d)
+    assert d.step == len(hist.step_loss) - 1 and not math.isfinite(hist.step_loss[-1])
+    assert all(math.isfinite(v) for v in hist.step_loss[:-1])
+    assert d.lr == hist.lr[d.step] == 1e8 and d.epoch == d.step // STEPS
+    assert hist.epochs == d.epoch  # only completed epochs are in the epoch lists
+    assert f"step {d.step}" in str(d) and "lr=1e+08" in str(d)
+    assert "diverged" in hist.final()["diverged"] and "diverged=<" in repr(hist)
+
+
+def test_same_seed_same_history_other_seed_other_shuffle():
+    runs = []
+    for seed in (0, 0, 1):
+        model = mlp()  # same initial weights each time
+        runs.append(quiet_fit(model, sgd(model), seed=seed))
+    assert runs[0].step_loss == runs[1].step_loss and runs[0].val_loss == runs[1].val_loss
+    assert runs[0].step_loss != runs[2].step_loss
+
+
+def test_fit_leaves_global_rng_and_model_mode_alone():
+    model = mlp()
+    model.eval()
+    state = torch.get_rng_state()
+    quiet_fit(model, sgd(model), epochs=1)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert model.training is False
+
+
+def test_dropout_is_seeded_by_fit():
+    def run(seed=5):
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 10))
+        torch.rand(3)  # moves torch's global RNG on: fit must not depend on it
+        return quiet_fit(model, sgd(model), epochs=1, seed=seed).step_loss
+    assert run() == run()
+
+
+def test_identical_losses_with_one_and_two_threads():
+    threads = torch.get_num_threads()
+    histories = []
+    try:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            model = lrlib.models.mlp(64, 10, hidden=(128,), seed=0)
+            histories.append(quiet_fit(model, sgd(model), data=DIGITS, epochs=2))
+    finally:
+        torch.set_num_threads(threads)
+    one, two = histories
+    if torch.backends.mkl.is_available():  # lrlib asks MKL for its thread-count-proof mode
+        assert one.step_loss == two.step_loss and one.val_loss == two.val_loss
+    else:  # other BLAS libraries promise less
+        assert np.allclose(one.step_loss, two.step_loss, rtol=0, atol=1e-6)
+
+
+def test_progress_bar_and_tqdm_disable(capfd, monkeypatch):
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    model = mlp()
+    quiet_fit(model, sgd(model), epochs=1)
+    assert capfd.readouterr() == ("", "")
+    lrlib.fit(model, sgd(model), SMALL, 2, 64)  # progress=True is the default
+    out, err = capfd.readouterr()
+    assert out == "" and "2/2" in err and "epoch" in err
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    lrlib.fit(model, sgd(model), SMALL, 2, 64, progress=True)
+    assert capfd.readouterr() == ("", "")
+
+
+def test_model_is_moved_to_the_requested_device():
+    model = mlp()
+    hist = quiet_fit(model, sgd(model), epochs=1, device="cpu")
+    assert hist.epochs == 1 and next(model.parameters()).device.type == "cpu"
+
+
+class _NoTrain:
+    val = SMALL.val
+
+
+@pytest.mark.parametrize("change, error, words", [
+    ({"epochs": 0}, ValueError, "epochs must be a positive int, got 0"),
+    ({"epochs": 2.5}, TypeError, "epochs must be a positive int, got 2.5"),
+    ({"epochs": True}, TypeError, "epochs"),
+    ({"batch_size": -8}, ValueError, "batch_size must be a positive int, got -8"),
+    ({"batch_size": "64"}, TypeError, "batch_size"),
+    ({"step_every": "step"}, ValueError, "step_every must be 'batch' or 'epoch', got 'step'"),
+    ({"progress": "yes"}, TypeError, "progress"),
+    ({"seed": -1}, ValueError, "seed"),
+    ({"device": "gpu"}, ValueError, "device"),
+    ({"device": 0}, TypeError, "device"),
+    ({"data": _NoTrain()}, TypeError, "data must have .train"),
+    ({"data": Splits((SMALL.train[0], SMALL.train[1]), n_classes=12)}, ValueError,
+     r"n_classes=10 for this data|n_classes=12"),
+])
+def test_fit_rejects_bad_arguments(change, error, words):
+    model = mlp()
+    args = {"model": model, "optimizer": sgd(model), "data": SMALL, "epochs": 1, "batch_size": 64}
+    args.update(change)
+    with pytest.raises(error, match=words):
+        lrlib.fit(**args)
+
+
+def test_fit_rejects_inconsistent_objects():
+    model, other = mlp(), mlp(1)
+    optimizer = sgd(model)
+    with pytest.raises(ValueError, match="scheduler was built on another optimizer"):
+        quiet_fit(model, optimizer, scheduler=torch_schedulers.StepLR(sgd(model), 2))
+    with pytest.raises(TypeError, match="scheduler must be an lr scheduler"):
+        quiet_fit(model, optimizer, scheduler="cosine")
+    with pytest.raises(ValueError, match="optimizer updates a tensor .* not a parameter of the model"):
+        quiet_fit(model, sgd(other))
+    with pytest.raises(TypeError, match="optimizer must be a torch.optim.Optimizer"):
+        quiet_fit(model, "sgd")
+    with pytest.raises(TypeError, match="model must be a torch.nn.Module"):
+        quiet_fit(lambda x: x, optimizer)
+    with pytest.raises(ValueError, match=r"model must return \(batch, n_classes\) logits with n_classes=10"):
+        narrow = lrlib.models.mlp(64, 7)
+        quiet_fit(narrow, sgd(narrow))
+    X, y = SMALL.train
+    with pytest.raises(ValueError, match="train has 256 feature rows but 255 labels"):
+        quiet_fit(model, optimizer, data=_pair((X, y[:-1])))
+    bad = X.clone()
+    bad[0, 0] = float("inf")
+    with pytest.raises(ValueError, match="train features contain 1 NaN or infinite"):
+        quiet_fit(model, optimizer, data=_pair((bad, y)))
+    no_val = Splits((X, y))
+    with pytest.raises(ValueError, match="ReduceLROnPlateau, which needs validation data"):
+        quiet_fit(model, optimizer, data=no_val,
+                  scheduler=torch_schedulers.ReduceLROnPlateau(optimizer))
+
+
+def _pair(train):
+    """A data object that is not a Splits (anything with .train / .val works)."""
+    class Data:
+        pass
+    data = Data()
+    data.train, data.val = train, None
+    return data
+
+
+# --------------------------------------------------------------------------- fit_seeds
+
+def _sequential(make_model, make_optimizer, make_scheduler, seeds, data, **kwargs):
+    out = []
+    for seed in seeds:
+        model = make_model(seed)
+        optimizer = make_optimizer(model)
+        scheduler = make_scheduler(optimizer) if make_scheduler else None
+        out.append(lrlib.fit(model, optimizer, data, scheduler=scheduler, seed=seed,
+                             progress=False, **kwargs))
+    return out
+
+
+def _assert_same_histories(batched, sequential, tol=1e-5):
+    assert len(batched) == len(sequential)
+    for b, s in zip(batched, sequential):
+        assert b.seed == s.seed and b.steps_per_epoch == s.steps_per_epoch
+        assert len(b.step_loss) == len(s.step_loss) and b.epochs == s.epochs
+        assert b.lr == pytest.approx(s.lr, rel=1e-12)
+        finite = [(x, y) for x, y in zip(b.step_loss, s.step_loss) if math.isfinite(y)]
+        assert all(abs(x - y) <= tol for x, y in finite), max(abs(x - y) for x, y in finite)
+        for key in ("train_loss", "val_loss", "val_acc"):
+            assert np.allclose(getattr(b, key), getattr(s, key), rtol=0, atol=tol), key
+        assert bool(b.diverged) == bool(s.diverged)
+        if s.diverged:
+            assert (b.diverged.step, b.diverged.epoch, b.diverged.lr) == \
+                (s.diverged.step, s.diverged.epoch, s.diverged.lr)
+
+
+def test_fit_seeds_equals_fit_seed_by_seed_mlp_one_cycle():
+    seeds = [0, 1, 7]
+    make_scheduler = lambda o: torch_schedulers.OneCycleLR(o, max_lr=0.2, total_steps=3 * STEPS)  # noqa: E731
+    runs = lrlib.fit_seeds(mlp, sgd, SMALL, seeds, make_scheduler, epochs=3, batch_size=64,
+                           progress=False)
+    assert isinstance(runs, Runs) and runs.seeds == seeds
+    _assert_same_histories(runs, _sequential(mlp, sgd, make_scheduler, seeds, SMALL,
+                                             epochs=3, batch_size=64))
+    # each seed shuffles its own way and starts from its own weights
+    assert runs[0].step_loss[:STEPS] != runs[1].step_loss[:STEPS]
+    # the trained models come back, one per seed
+    for model, hist in zip(runs.models, runs):
+        with torch.no_grad():
+            acc = (model(SMALL.val[0]).argmax(1) == SMALL.val[1]).double().mean().item()
+        assert acc == pytest.approx(hist.val_acc[-1], abs=1e-12)
+
+
+def test_fit_seeds_with_plateau_uses_one_optimizer_per_seed():
+    make_optimizer = lambda m: torch.optim.Adam(m.parameters(), lr=5e-2)  # noqa: E731
+    # threshold=0.1: an epoch must improve by 10% to count, so the seeds' lrs part ways
+    make_scheduler = lambda o: torch_schedulers.ReduceLROnPlateau(  # noqa: E731
+        o, factor=0.5, patience=0, threshold=0.1)
+    runs = lrlib.fit_seeds(mlp, make_optimizer, SMALL, [0, 1, 2], make_scheduler, epochs=5,
+                           batch_size=32, progress=False)
+    sequential = _sequential(mlp, make_optimizer, make_scheduler, [0, 1, 2], SMALL,
+                             epochs=5, batch_size=32)
+    _assert_same_histories(runs, sequential)
+    assert len({tuple(h.lr) for h in runs}) > 1 and min(h.lr[-1] for h in runs) < 5e-2
+
+
+def test_fit_seeds_equals_fit_for_a_cnn_through_vmap_and_epoch_steps():
+    def make_model(seed):
+        return lrlib.models.cnn((1, 8, 8), 10, channels=(4, 8), seed=seed)
+
+    def make_optimizer(model):
+        return torch.optim.AdamW(model.parameters(), lr=3e-3)
+
+    def make_scheduler(optimizer):
+        return torch_schedulers.StepLR(optimizer, step_size=1, gamma=0.5)
+    runs = lrlib.fit_seeds(make_model, make_optimizer, SMALL, [3, 4], make_scheduler, epochs=2,
+                           batch_size=64, step_every="epoch", progress=False)
+    _assert_same_histories(runs, _sequential(make_model, make_optimizer, make_scheduler, [3, 4],
+                                             SMALL, epochs=2, batch_size=64, step_every="epoch"))
+    assert runs[0].lr == [3e-3] * STEPS + [1.5e-3] * STEPS
+
+
+def test_fit_seeds_one_seed_diverging_leaves_the_others_alone():
+    def make_model(seed):
+        model = mlp(seed)
+        if seed == 1:  # a broken initialisation: the loss is NaN at the first step
+            with torch.no_grad():
+                model[0].weight.fill_(float("nan"))
+        return model
+    runs = lrlib.fit_seeds(make_model, sgd, SMALL, [0, 1, 2], epochs=2, batch_size=64,
+                           progress=False)
+    assert [bool(h.diverged) for h in runs] == [False, True, False]
+    assert runs[1].diverged.step == 0 and runs[1].epochs == 0
+    _assert_same_histories(runs, _sequential(make_model, sgd, None, [0, 1, 2], SMALL,
+                                             epochs=2, batch_size=64))
+    assert runs.final()["diverged"] == 1
+    assert runs.stack("val_acc").shape == (3, 2) and np.isnan(runs.stack("val_acc")[1]).all()
+
+
+def test_runs_summaries():
+    runs = lrlib.fit_seeds(mlp, sgd, SMALL, range(3), epochs=2, batch_size=64, progress=False)
+    acc = np.array([h.val_acc for h in runs])
+    assert np.allclose(runs.stack("val_acc"), acc)
+    assert np.allclose(runs.mean("val_acc"), acc.mean(0)) and np.allclose(runs.std("val_acc"), acc.std(0))
+    final = runs.final(digits=3)
+    assert final["val_acc"] == (round(acc[:, -1].mean(), 3), round(acc[:, -1].std(), 3))
+    assert "Runs(seeds=[0, 1, 2]" in repr(runs)
+    with pytest.raises(ValueError, match="key must be a per-step or per-epoch field"):
+        runs.stack("accuracy")
+
+
+def test_fit_seeds_progress_respects_tqdm_disable(capfd, monkeypatch):
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    lrlib.fit_seeds(mlp, sgd, SMALL, [0, 1], epochs=1, batch_size=64)
+    assert capfd.readouterr() == ("", "")
+
+
+def _with_dropout(seed):
+    return nn.Sequential(nn.Linear(64, 10), nn.Dropout(0.1))
+
+
+def _with_batchnorm(seed):
+    return nn.Sequential(nn.Linear(64, 10), nn.BatchNorm1d(10))
+
+
+@pytest.mark.parametrize("change, error, words", [
+    ({"seeds": 5}, TypeError, "seeds must be a list of ints such as range"),
+    ({"seeds": []}, ValueError, "seeds must not be empty"),
+    ({"seeds": [1, 1]}, ValueError, "seeds must be distinct"),
+    ({"seeds": [0, -3]}, ValueError, "seed"),
+    ({"make_model": "mlp"}, TypeError, "make_model must be callable"),
+    ({"make_model": lambda s: "model"}, TypeError, r"make_model\(0\) must return a torch.nn.Module"),
+    ({"make_model": lambda s: lrlib.models.mlp(64, 10, hidden=(8 + s,))}, ValueError,
+     "every seed needs the same architecture"),
+    ({"make_model": _with_dropout}, ValueError, "dropout"),
+    ({"make_model": _with_batchnorm}, ValueError, "buffers"),
+    ({"make_optimizer": lambda m: "sgd"}, TypeError, "make_optimizer"),
+    ({"make_scheduler": lambda o: torch_schedulers.StepLR(sgd(mlp()), 2)}, ValueError,
+     "built on another optimizer"),
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"batch_size": 0}, ValueError, "batch_size"),
+    ({"step_every": "iteration"}, ValueError, "step_every"),
+])
+def test_fit_seeds_rejects_bad_arguments(change, error, words):
+    args = {"make_model": mlp, "make_optimizer": sgd, "data": SMALL, "seeds": [0, 1],
+            "make_scheduler": None, "epochs": 1, "batch_size": 64, "progress": False}
+    args.update(change)
+    with pytest.raises(error, match=words):
+        lrlib.fit_seeds(**args)
+
+
+# --------------------------------------------------------------------------- CUDA
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_path_matches_cpu():
+    cpu_model, gpu_model = mlp(), mlp()
+    cpu = quiet_fit(cpu_model, sgd(cpu_model), epochs=2)
+    gpu = quiet_fit(gpu_model, sgd(gpu_model), epochs=2, device="cuda")
+    assert next(gpu_model.parameters()).device.type == "cuda"
+    assert len(gpu.step_loss) == len(cpu.step_loss) and gpu.lr == cpu.lr
+    assert np.allclose(gpu.step_loss, cpu.step_loss, atol=1e-4)
+    assert np.allclose(gpu.val_acc, cpu.val_acc, atol=0.02)
+    runs = lrlib.fit_seeds(mlp, sgd, SMALL, [0, 1], epochs=2, batch_size=64, device="cuda",
+                           progress=False)
+    assert np.allclose(runs[0].step_loss, cpu.step_loss, atol=1e-4)
+    assert next(runs.models[0].parameters()).device.type == "cuda"
+    # divergence on the GPU is read once per epoch and truncated at the same step
+    model = mlp()
+    hist = quiet_fit(model, torch.optim.SGD(model.parameters(), lr=1e8), epochs=3, device="cuda")
+    model = mlp()
+    ref = quiet_fit(model, torch.optim.SGD(model.parameters(), lr=1e8), epochs=3)
+    assert hist.diverged and hist.diverged.step == ref.diverged.step
