@@ -13,6 +13,7 @@ the same runs are timed on the GPU as well.
 Run: ``python bench/bench_train.py`` (``make bench``).
 """
 import math
+import os
 import time
 
 import torch
@@ -110,8 +111,10 @@ def best_of(pairs):
 
 def bench(device):
     data = lrlib.data.digits(seed=0)
+    load = " ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     print(f"device: {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"digits train={len(data.train[0])}, batch {BATCH}, {EPOCHS} epochs, best of {REPEATS}")
+          f"{os.cpu_count()} CPUs (load average {load}), digits train={len(data.train[0])}, "
+          f"batch {BATCH}, {EPOCHS} epochs, best of {REPEATS}")
     one_fit(data, device)  # warm-up
     bare_loop(data, device)
     (t_bare, t_fit), (bare_losses, hist) = best_of([(bare_loop, (data, device)), (one_fit, (data, device))])

@@ -429,72 +429,50 @@ def _stacked_module(models, device):
     return stacked
 
 
-class _StackedLinear(torch.autograd.Function):
-    """``x @ weight^T + bias`` for each seed: ``x`` (S, B, in), ``weight`` (S, out, in), ``bias`` (S, out).
-
-    The backward computes the weight gradient as ``grad^T @ x``, already in the
-    weight's (S, out, in) layout: autograd's own rule for ``baddbmm`` of a
-    transposed weight computes ``x^T @ grad`` and then copies its transpose,
-    which costs more than the multiplication itself at the lessons' sizes.
-    """
-
-    @staticmethod
-    def forward(ctx, x, weight, bias):
-        ctx.save_for_backward(x, weight)
-        ctx.has_bias = bias is not None
-        if bias is None:
-            return torch.bmm(x, weight.transpose(1, 2))
-        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
-
-    @staticmethod
-    @torch.autograd.function.once_differentiable
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        grad_x = torch.bmm(grad, weight) if ctx.needs_input_grad[0] else None
-        grad_w = torch.bmm(grad.transpose(1, 2), x) if ctx.needs_input_grad[1] else None
-        grad_b = grad.sum(1) if ctx.has_bias and ctx.needs_input_grad[2] else None
-        return grad_x, grad_w, grad_b
-
-
 def _layer_program(stacked):
-    """Batched forward of an ``nn.Sequential`` of Linear / elementwise / (Un)Flatten layers.
+    """Batched forward of an ``nn.Sequential`` of ``Linear`` and elementwise layers (an MLP).
 
-    Returns ``forward(x)`` for ``x`` of shape ``(seeds, batch, ...)`` or None
-    when the model holds another kind of layer (then ``torch.func.vmap`` is used).
-    ``baddbmm`` over the stacked weights is what vmap does for ``Linear``, with
-    less overhead per call and a cheaper backward (:class:`_StackedLinear`),
-    which is what counts for the lessons' small models.
+    Returns ``forward(xT)`` for per-seed inputs laid out ``(seeds, features,
+    batch)``, giving logits ``(seeds, classes, batch)``; None when the model
+    holds another kind of layer (then ``torch.func.vmap`` is used). Each
+    ``Linear`` is one ``baddbmm(bias, weight, xT)`` over the stacked weights.
+    With the batch last, autograd computes each weight's gradient as
+    ``grad @ x`` straight into the weight's own (seeds, out, in) layout; with
+    the batch first (what vmap does) it computes the transpose and copies it,
+    which at the lessons' sizes costs more than the product itself.
     """
     if not isinstance(stacked, nn.Sequential):
         return None
     steps = []
     for layer in stacked:
         if type(layer) is nn.Linear:
-            steps.append(lambda x, layer=layer: _StackedLinear.apply(x, layer.weight, layer.bias))
+            if layer.bias is None:
+                steps.append(lambda xT, w=layer.weight: torch.bmm(w, xT))
+            else:
+                steps.append(lambda xT, w=layer.weight, b=layer.bias:
+                             torch.baddbmm(b.unsqueeze(2), w, xT))
         elif isinstance(layer, _ELEMENTWISE_MODULES):
             steps.append(layer)
-        elif type(layer) is nn.Flatten:
-            start = layer.start_dim + 1 if layer.start_dim >= 0 else layer.start_dim
-            end = layer.end_dim + 1 if layer.end_dim >= 0 else layer.end_dim
-            steps.append(lambda x, start=start, end=end: x.flatten(start, end))
-        elif type(layer) is nn.Unflatten and isinstance(layer.dim, int):
-            dim = layer.dim + 1 if layer.dim >= 0 else layer.dim
-            steps.append(lambda x, dim=dim, sizes=layer.unflattened_size: x.unflatten(dim, sizes))
         else:
             return None
 
-    def forward(x):
+    def forward(xT):
         for step in steps:
-            x = step(x)
-        return x
+            xT = step(xT)
+        return xT
     return forward
 
 
 def _batched_forwards(stacked, n_seeds):
-    """``(train_forward, eval_forward)``: per-seed inputs ``(S, B, ...)`` / shared inputs ``(B, ...)``."""
+    """``(train_forward, eval_forward)`` returning logits laid out ``(seeds, classes, batch)``.
+
+    ``train_forward`` takes per-seed inputs ``(seeds, batch, ...)``,
+    ``eval_forward`` one input ``(batch, ...)`` shared by every seed.
+    """
     program = _layer_program(stacked)
     if program is not None:
-        return program, lambda x: program(x.expand(n_seeds, *x.shape))
+        return (lambda x: program(x.transpose(1, 2)),
+                lambda x: program(x.t().expand(n_seeds, -1, -1)))
     from torch.func import functional_call, vmap
 
     params = dict(stacked.named_parameters())
@@ -502,20 +480,18 @@ def _batched_forwards(stacked, n_seeds):
     def one(p, x):
         return functional_call(stacked, p, (x,))
     per_seed, shared = vmap(one, in_dims=(0, 0)), vmap(one, in_dims=(0, None))
-    return (lambda x: per_seed(params, x)), (lambda x: shared(params, x))
+    return (lambda x: per_seed(params, x).transpose(1, 2)), \
+        (lambda x: shared(params, x).transpose(1, 2))
 
 
 def _evaluate_stacked(forward, X, y):
     """Per-seed mean cross-entropy and accuracy, tensors of shape ``(seeds,)`` (no sync)."""
     loss_sum = correct = 0
     for i in range(0, len(X), _EVAL_CHUNK):
-        out = forward(X[i:i + _EVAL_CHUNK])
-        n_seeds, n_rows, n_classes = out.shape
-        target = y[i:i + _EVAL_CHUNK]
-        losses = F.cross_entropy(out.reshape(-1, n_classes), target.repeat(n_seeds),
-                                 reduction="none").view(n_seeds, n_rows)
-        loss_sum = loss_sum + losses.sum(1)
-        correct = correct + (out.argmax(-1) == target).sum(1)
+        out = forward(X[i:i + _EVAL_CHUNK])  # (seeds, classes, rows)
+        target = y[i:i + _EVAL_CHUNK].expand(out.shape[0], -1)
+        loss_sum = loss_sum + F.cross_entropy(out, target, reduction="none").sum(1)
+        correct = correct + (out.argmax(1) == target).sum(1)
     return loss_sum / len(X), correct.double() / len(X)
 
 
@@ -537,7 +513,7 @@ def fit_seeds(make_model, make_optimizer, data, seeds, make_scheduler=None, *, e
     own shuffling.
 
     How: the seeds' weights are stacked into one tensor per parameter and run
-    as one batched model (``baddbmm`` for the MLP's layers, ``torch.func.vmap``
+    as one batched model (``baddbmm`` for an MLP's layers, ``torch.func.vmap``
     with ``functional_call`` for any other model), so one forward, backward and
     optimizer step serve every seed. An elementwise optimizer (SGD, Adam,
     AdamW, RMSprop, ...) with a schedule that depends on the step only is one
@@ -640,8 +616,8 @@ def fit_seeds(make_model, make_optimizer, data, seeds, make_scheduler=None, *, e
                 idx = perm[:, b * batch_size:(b + 1) * batch_size].reshape(-1)
                 lr_rows.append(lr_row())
                 out = train_forward(X.index_select(0, idx).view(n_seeds, -1, *X.shape[1:]))
-                losses = F.cross_entropy(out.reshape(-1, out.shape[-1]), y.index_select(0, idx),
-                                         reduction="none").view(n_seeds, -1).mean(1)
+                losses = F.cross_entropy(out, y.index_select(0, idx).view(n_seeds, -1),
+                                         reduction="none").mean(1)
                 if check_each_step:
                     rows.append(losses.tolist())
                     if not math.isfinite(sum(v for v, a in zip(rows[-1], alive) if a)):
