@@ -163,10 +163,19 @@ class _Schedule(LRScheduler):
             warnings.warn("To get the last learning rate computed by the scheduler, "
                           "please use `get_last_lr()`.", UserWarning, stacklevel=3)
 
+    _is_initial = False
+
+    def _initial_step(self):
+        # LRScheduler.__init__ (and SequentialLR, when a scheduler's turn comes) makes one
+        # initial step; get_lr() must know it is that step, on every torch version.
+        self._is_initial = True
+        try:
+            super()._initial_step()
+        finally:
+            self._is_initial = False
+
     def _is_initial_step(self):
-        # LRScheduler.__init__ resets _step_count to 0 and calls step(), which counts it
-        # before asking get_lr(): inside get_lr, the initial step is the one with count 1.
-        return self._step_count == 1
+        return self._is_initial
 
     def _scaled(self, factor):
         return [group["lr"] * factor for group in self.optimizer.param_groups]

@@ -1,0 +1,47 @@
+"""get_lr() called by a user, outside step(): it warns and returns what torch's returns.
+
+A common pitfall the lessons show; lrlib must reproduce it exactly, right after
+construction (the initial step is over) and after some steps.
+"""
+import warnings
+
+import pytest
+import torch
+from torch.optim import lr_scheduler as torch_schedulers
+
+import lrlib
+
+MAKERS = {
+    "StepLR": lambda M, o: M.StepLR(o, step_size=2, gamma=0.5),
+    "MultiStepLR": lambda M, o: M.MultiStepLR(o, milestones=[1, 3], gamma=0.5),
+    "ExponentialLR": lambda M, o: M.ExponentialLR(o, gamma=0.9),
+    "CosineAnnealingLR": lambda M, o: M.CosineAnnealingLR(o, T_max=10, eta_min=0.01),
+    "LinearLR": lambda M, o: M.LinearLR(o, start_factor=0.25, total_iters=4),
+    "ConstantLR": lambda M, o: M.ConstantLR(o, factor=0.5, total_iters=2),
+    "PolynomialLR": lambda M, o: M.PolynomialLR(o, total_iters=10, power=2.0),
+    "CyclicLR": lambda M, o: M.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3),
+    "OneCycleLR": lambda M, o: M.OneCycleLR(o, max_lr=0.1, total_steps=20),
+    "CosineAnnealingWarmRestarts": lambda M, o: M.CosineAnnealingWarmRestarts(o, T_0=3),
+}
+
+
+def _get_lr_after(module, make, steps):
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    scheduler = make(module, optimizer)
+    for _ in range(steps):
+        optimizer.step()
+        scheduler.step()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        values = scheduler.get_lr()
+    return values, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("steps", [0, 1, 4])
+@pytest.mark.parametrize("name", sorted(MAKERS))
+def test_get_lr_outside_step_equals_torch(name, steps):
+    ours, our_warnings = _get_lr_after(lrlib, MAKERS[name], steps)
+    theirs, their_warnings = _get_lr_after(torch_schedulers, MAKERS[name], steps)
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    assert any("get_last_lr()" in w for w in our_warnings)
+    assert len(our_warnings) == len(their_warnings)
