@@ -253,6 +253,16 @@ def _check_scheduler(scheduler, optimizer, name="scheduler"):
             f"{id(scheduler.optimizer):#x}), not on the optimizer passed to training")
 
 
+def _reads_loss_every_step(device):
+    """Whether the loop reads each step's loss back at once (CPU) or once per epoch.
+
+    On the CPU reading a loss is free, so training stops at the first
+    non-finite loss. On a GPU it would wait for the device at every step, so
+    the losses are kept on the device and read once per epoch.
+    """
+    return device.type == "cpu"
+
+
 def _as_float(value):
     return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
 
@@ -349,7 +359,7 @@ def fit(model, optimizer, data, epochs, batch_size, scheduler=None, step_every="
 
     n = len(X)
     n_batches = math.ceil(n / batch_size)
-    check_each_step = dev.type == "cpu"
+    check_each_step = _reads_loss_every_step(dev)
     hist = History(steps_per_epoch=n_batches, seed=seed)
     generator = torch.Generator().manual_seed(seed)
     was_training = model.training
@@ -594,7 +604,7 @@ def fit_seeds(make_model, make_optimizer, data, seeds, make_scheduler=None, *, e
     val = None if splits.val is None else tuple(t.to(dev) for t in splits.val)
     n = len(X)
     n_batches = math.ceil(n / batch_size)
-    check_each_step = dev.type == "cpu"
+    check_each_step = _reads_loss_every_step(dev)
     generators = [torch.Generator().manual_seed(s) for s in seeds]
     hists = [History(steps_per_epoch=n_batches, seed=s) for s in seeds]
     alive = [True] * n_seeds

@@ -13,6 +13,17 @@ DIGITS = lrlib.data.digits(seed=0)
 SMALL = Splits(train=(DIGITS.train[0][:512], DIGITS.train[1][:512]), n_classes=10)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small models gain nothing from a second thread, and on a shared 2-core machine
+    torch's spinning threads slow down ten-fold; the results are the same bits
+    either way (see test_train.py: test_identical_losses_with_one_and_two_threads)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def setup(momentum=0.9):
     model = lrlib.models.mlp(64, 10, hidden=(32,), seed=0)
     return model, torch.optim.SGD(model.parameters(), lr=0.05, momentum=momentum)

@@ -20,6 +20,17 @@ SMALL = Splits(train=(DIGITS.train[0][:256], DIGITS.train[1][:256]),
 STEPS = 4
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Small models gain nothing from a second thread, and on a shared 2-core machine
+    torch's spinning threads slow down ten-fold; the results are the same bits
+    either way (see test_identical_losses_with_one_and_two_threads)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def mlp(seed=0):
     return lrlib.models.mlp(64, 10, hidden=(32,), seed=seed)
 
@@ -402,6 +413,27 @@ def test_fit_seeds_rejects_bad_arguments(change, error, words):
     args.update(change)
     with pytest.raises(error, match=words):
         lrlib.fit_seeds(**args)
+
+
+def test_reading_losses_once_per_epoch_gives_the_same_history(monkeypatch):
+    """The GPU way (losses kept on the device, read once per epoch), run here on the CPU."""
+    def both(run):
+        per_step = run()
+        monkeypatch.setattr(lrlib.train, "_reads_loss_every_step", lambda device: False)
+        per_epoch = run()
+        monkeypatch.undo()
+        return per_step, per_epoch
+
+    def fit_run(lr):
+        model = mlp()
+        return quiet_fit(model, torch.optim.SGD(model.parameters(), lr=lr), epochs=2)
+    for lr in (0.1, 1e8):  # a normal run and one that diverges at step 3
+        a, b = both(lambda: fit_run(lr))
+        assert a.step_loss[:-1] == b.step_loss[:-1] and a.val_loss == b.val_loss
+        assert a.diverged == b.diverged or (a.diverged.step, a.diverged.lr) == (b.diverged.step, b.diverged.lr)
+    a, b = both(lambda: lrlib.fit_seeds(mlp, sgd, SMALL, [0, 1], epochs=2, batch_size=64, progress=False))
+    assert [h.step_loss for h in a] == [h.step_loss for h in b]
+    assert [h.val_acc for h in a] == [h.val_acc for h in b]
 
 
 # --------------------------------------------------------------------------- CUDA
