@@ -9,6 +9,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
+# OpenMP threads that spin while waiting make small models crawl when the cores are shared.
+export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: help venv book test test-lib test-notebooks test-standalone test-site chromium outputs bench publish clean
 

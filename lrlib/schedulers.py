@@ -93,8 +93,18 @@ def _per_group(name, optimizer, value, **limits):
     return [_check_real(name, value, **limits)] * n
 
 
-def _check_last_epoch(last_epoch):
-    return _check_int("last_epoch", last_epoch, -1)
+def _check_last_epoch(last_epoch, optimizer):
+    """last_epoch is -1 (a new schedule) or the step to resume from, which needs the optimizer's saved state."""
+    last_epoch = _check_int("last_epoch", last_epoch, -1)
+    if last_epoch != -1:
+        for i, group in enumerate(optimizer.param_groups):
+            if "initial_lr" not in group:
+                raise ValueError(
+                    f"last_epoch={last_epoch} resumes a schedule, but param_groups[{i}] of the "
+                    f"optimizer has no 'initial_lr': load the optimizer's state_dict (saved while "
+                    f"the scheduler ran) before building the scheduler, or leave last_epoch=-1 and "
+                    f"load the scheduler's state_dict instead")
+    return last_epoch
 
 
 def _check_gamma(gamma):
@@ -190,7 +200,7 @@ class StepLR(_Schedule):
         _check_optimizer(optimizer)
         self.step_size = _check_int("step_size", step_size, 1)
         self.gamma = _check_gamma(gamma)
-        super().__init__(optimizer, _check_last_epoch(last_epoch))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def get_lr(self):
         self._warn_if_called_outside_step()
@@ -222,7 +232,7 @@ class MultiStepLR(_Schedule):
         self.milestones = Counter(int(m) for m in milestones)
         self._sorted_milestones = sorted(self.milestones)
         self.gamma = _check_gamma(gamma)
-        super().__init__(optimizer, _check_last_epoch(last_epoch))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def get_lr(self):
         self._warn_if_called_outside_step()
@@ -245,7 +255,7 @@ class ExponentialLR(_Schedule):
     def __init__(self, optimizer, gamma, last_epoch=-1):
         _check_optimizer(optimizer)
         self.gamma = _check_gamma(gamma)
-        super().__init__(optimizer, _check_last_epoch(last_epoch))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def get_lr(self):
         self._warn_if_called_outside_step()
@@ -271,7 +281,7 @@ class CosineAnnealingLR(_Schedule):
         _check_optimizer(optimizer)
         self.T_max = _check_int("T_max", T_max, 1)
         self.eta_min = _check_real("eta_min", eta_min, low=0.0)
-        super().__init__(optimizer, _check_last_epoch(last_epoch))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def _unit(self, t):
         return schedules.cosine_annealing(t, 1.0, self.T_max, 0.0)
@@ -307,7 +317,7 @@ class CosineAnnealingWarmRestarts(_Schedule):
         self.T_i = self.T_0
         self.T_mult = _check_int("T_mult", T_mult, 1)
         self.eta_min = _check_real("eta_min", eta_min, low=0.0)
-        self.T_cur = _check_last_epoch(last_epoch)
+        self.T_cur = _check_last_epoch(last_epoch, optimizer)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -421,7 +431,7 @@ class CyclicLR(_Schedule):
         self._scale_fn_custom = scale_fn
         self.scale_mode = _check_choice("scale_mode", scale_mode, ("cycle", "iterations"))
         self.cycle_momentum = _check_bool("cycle_momentum", cycle_momentum)
-        last_epoch = _check_last_epoch(last_epoch)
+        last_epoch = _check_last_epoch(last_epoch, optimizer)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 _set_group(group, "lr", lr)
@@ -513,7 +523,7 @@ class OneCycleLR(_Schedule):
         max_lrs = _per_group("max_lr", optimizer, max_lr, low=0.0, low_open=True)
         div_factor = _check_real("div_factor", div_factor, low=0.0, low_open=True)
         final_div_factor = _check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
-        last_epoch = _check_last_epoch(last_epoch)
+        last_epoch = _check_last_epoch(last_epoch, optimizer)
         if last_epoch == -1:
             for max_lr_i, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = max_lr_i / div_factor
@@ -569,7 +579,7 @@ class LinearLR(_Schedule):
                                         low_open=True)
         self.end_factor = _check_real("end_factor", end_factor, low=0.0, high=1.0)
         self.total_iters = _check_int("total_iters", total_iters, 1)
-        super().__init__(optimizer, _check_last_epoch(last_epoch))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def _unit(self, t):
         return schedules.linear(t, 1.0, self.start_factor, self.end_factor, self.total_iters)
@@ -596,7 +606,7 @@ class ConstantLR(_Schedule):
         _check_optimizer(optimizer)
         self.factor = _check_real("factor", factor, low=0.0, high=1.0, low_open=True)
         self.total_iters = _check_int("total_iters", total_iters, 1)
-        super().__init__(optimizer, _check_last_epoch(last_epoch))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def _unit(self, t):
         return schedules.constant(t, 1.0, self.factor, self.total_iters)
@@ -622,7 +632,7 @@ class PolynomialLR(_Schedule):
         _check_optimizer(optimizer)
         self.total_iters = _check_int("total_iters", total_iters, 1)
         self.power = _check_real("power", power, low=0.0)
-        super().__init__(optimizer, _check_last_epoch(last_epoch))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def _unit(self, t):
         return schedules.polynomial(t, 1.0, self.total_iters, self.power)
@@ -754,7 +764,7 @@ class SequentialLR(_torch.SequentialLR):
             raise ValueError(f"SequentialLR needs one milestone fewer than schedulers: got "
                              f"{len(schedulers)} schedulers and milestones={_describe(milestones)}")
         super().__init__(optimizer, list(schedulers), list(milestones),
-                         _check_last_epoch(last_epoch))
+                         _check_last_epoch(last_epoch, optimizer))
 
 
 class ChainedScheduler(_torch.ChainedScheduler):

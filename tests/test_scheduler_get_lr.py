@@ -45,3 +45,19 @@ def test_get_lr_outside_step_equals_torch(name, steps):
     assert ours == pytest.approx(theirs, rel=1e-12)
     assert any("get_last_lr()" in w for w in our_warnings)
     assert len(our_warnings) == len(their_warnings)
+
+
+@pytest.mark.parametrize("name", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "OneCycleLR"])
+def test_resuming_with_last_epoch_without_optimizer_state_names_the_problem(name):
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
+    make = MAKERS[name]
+    with pytest.raises(KeyError):  # torch's own error
+        _with_last_epoch(torch_schedulers, name, optimizer)
+    with pytest.raises(ValueError, match=r"last_epoch=5 .*initial_lr"):
+        _with_last_epoch(lrlib, name, optimizer)
+
+
+def _with_last_epoch(module, name, optimizer):
+    kwargs = {"StepLR": dict(step_size=2), "ExponentialLR": dict(gamma=0.9),
+              "CosineAnnealingLR": dict(T_max=10), "OneCycleLR": dict(max_lr=0.1, total_steps=20)}
+    return getattr(module, name)(optimizer, last_epoch=5, **kwargs[name])
