@@ -209,7 +209,7 @@ def descend(surface, x0, lr, max_iters=1000, tol=1e-6, blowup=1e6):
     """Plain gradient descent on ``surface`` from ``x0``; returns a :class:`Descent`.
 
     ``lr`` is a number or a schedule: a callable ``t -> lr`` of the step
-    ``t = 0, 1, ...``, e.g. ``lambda t: lrlib.schedules.exponential(t, 0.5, 0.99)``.
+    ``t = 0, 1, ...``, e.g. ``lambda t: lrlib.schedules.exponential_decay(t, 0.5, 0.99)``.
     Stops when ``max_iters`` steps are done (``"max_iters"``), when a step
     moves the point by less than ``tol`` (``"small_step"``: the loss barely
     changes any more, which is also what happens at a saddle or a local
