@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import Splits
+from .models import _positive_int
 
 __all__ = ["fit", "fit_seeds", "History", "Runs", "Divergence"]
 
@@ -83,6 +84,22 @@ class History:
     diverged: object = False
     steps_per_epoch: int = 0
     seed: int = 0
+
+    def _record_steps(self, lrs, losses, epoch):
+        """Append an epoch's per-step lrs and losses; stop at the first non-finite loss.
+
+        Returns True, with ``diverged`` set, when the epoch held a non-finite loss.
+        """
+        bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
+        if bad is None:
+            self.lr += lrs
+            self.step_loss += losses
+            return False
+        self.lr += lrs[:bad + 1]
+        self.step_loss += losses[:bad + 1]
+        step = len(self.step_loss) - 1
+        self.diverged = Divergence(step, epoch, self.lr[step], self.step_loss[step])
+        return True
 
     @property
     def epochs(self):
@@ -160,12 +177,6 @@ class Runs(list):
 
 # --------------------------------------------------------------------------- checks
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _check_seed(name, seed):
@@ -389,15 +400,8 @@ def fit(model, optimizer, data, epochs, batch_size, scheduler=None, step_every="
                         scheduler.step()
                 if not check_each_step:
                     epoch_losses = buffer.tolist()
-                bad = next((i for i, v in enumerate(epoch_losses) if not math.isfinite(v)), None)
-                if bad is not None:
-                    hist.lr += epoch_lrs[:bad + 1]
-                    hist.step_loss += epoch_losses[:bad + 1]
-                    step = len(hist.step_loss) - 1
-                    hist.diverged = Divergence(step, epoch, hist.lr[step], hist.step_loss[step])
+                if hist._record_steps(epoch_lrs, epoch_losses, epoch):
                     break
-                hist.lr += epoch_lrs
-                hist.step_loss += epoch_losses
                 hist.train_loss.append(_epoch_mean(epoch_losses, n, batch_size))
                 if val is not None:
                     model.eval()
@@ -671,16 +675,9 @@ def fit_seeds(make_model, make_optimizer, data, seeds, make_scheduler=None, *, e
                     continue
                 losses_i = list(columns[i])
                 lrs_i = [row[i] for row in lr_rows[:len(losses_i)]]
-                bad = next((k for k, v in enumerate(losses_i) if not math.isfinite(v)), None)
-                if bad is not None:
-                    hist.lr += lrs_i[:bad + 1]
-                    hist.step_loss += losses_i[:bad + 1]
-                    step = len(hist.step_loss) - 1
-                    hist.diverged = Divergence(step, epoch, hist.lr[step], hist.step_loss[step])
+                if hist._record_steps(lrs_i, losses_i, epoch):
                     alive[i] = False
                     continue
-                hist.lr += lrs_i
-                hist.step_loss += losses_i
                 hist.train_loss.append(_epoch_mean(losses_i, n, batch_size))
                 if val_stats is not None:
                     hist.val_loss.append(val_stats[0][i])

@@ -54,7 +54,7 @@ def test_cnn_takes_flat_rows(shape, channels):
 
 @pytest.mark.parametrize("build, error, words", [
     (lambda: lrlib.models.mlp(0, 10), ValueError, "in_features must be a positive int, got 0"),
-    (lambda: lrlib.models.mlp(64, 10.0), TypeError, "n_classes must be an int"),
+    (lambda: lrlib.models.mlp(64, 10.0), TypeError, "n_classes must be a positive int, got 10.0"),
     (lambda: lrlib.models.mlp(64, 10, hidden=(128, -1)), ValueError, "hidden"),
     (lambda: lrlib.models.mlp(64, 10, hidden="128"), TypeError, "hidden"),
     (lambda: lrlib.models.mlp(64, 10, activation="swish"), ValueError, "activation"),
