@@ -294,7 +294,9 @@ def _progress_bar(progress, total, desc):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "IProgress not found" when ipywidgets is missing
         from tqdm.auto import tqdm
-    return tqdm(total=total, desc=desc, unit="epoch")
+    # disable=False: the decision is made here, at call time; tqdm itself read TQDM_DISABLE
+    # once, when it was first imported, and may still hold that stale default.
+    return tqdm(total=total, desc=desc, unit="epoch", disable=False)
 
 
 @contextlib.contextmanager
