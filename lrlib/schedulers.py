@@ -516,7 +516,8 @@ class OneCycleLR(_Schedule):
             if end <= start:
                 raise ValueError(
                     f"pct_start={_describe(pct_start)} with total_steps={self.total_steps} leaves "
-                    f"a phase of the cycle with no steps (phase ends {[p[0] for p in self._phases]}); "
+                    f"a phase of the cycle with no steps (phases end at steps "
+                    f"{', '.join(f'{p[0]:.4g}' for p in self._phases)}); "
                     f"raise total_steps or move pct_start towards 0.5")
             start = end
         self._anneal_func_type = _check_choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
