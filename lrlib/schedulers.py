@@ -133,18 +133,22 @@ class _Schedule(LRScheduler):
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
-        """Move to the next step (or to ``epoch``, by the closed form) and write the lrs."""
+        """Move to the next step (or to ``epoch``, by the closed form) and write the new lrs."""
+        if epoch is None:
+            self.last_epoch += 1
+            self._write_lrs(self.get_lr)
+        else:
+            self.last_epoch = epoch
+            self._write_lrs(getattr(self, "_get_closed_form_lr", self.get_lr))
+
+    def _write_lrs(self, compute):
+        """Write the lrs that ``compute()`` returns into the optimizer's parameter groups."""
         self._get_lr_called_within_step = True
         try:
-            if epoch is None:
-                self.last_epoch += 1
-                values = self.get_lr()
-            else:
-                self.last_epoch = epoch
-                closed_form = getattr(self, "_get_closed_form_lr", None)
-                values = closed_form() if closed_form is not None else self.get_lr()
+            values = compute()
         finally:
             self._get_lr_called_within_step = False
+        # inline, not _set_group/_group_values: this runs at every step of every scheduler
         groups = self.optimizer.param_groups
         for group, lr in zip(groups, values):
             if isinstance(group["lr"], torch.Tensor):
@@ -341,14 +345,7 @@ class CosineAnnealingWarmRestarts(_Schedule):
             if self.T_i == int(self.T_i):
                 self.T_i = int(self.T_i)
         self.last_epoch = math.floor(epoch)
-        self._get_lr_called_within_step = True
-        try:
-            values = self.get_lr()
-        finally:
-            self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
-            _set_group(group, "lr", lr)
-        self._last_lr = _group_values(self.optimizer, "lr")
+        self._write_lrs(self.get_lr)
 
 
 def _set_group(group, key, value):
