@@ -589,7 +589,8 @@ class LinearLR(_Schedule):
             return self._scaled(self._unit(0))
         if self._is_initial_step() or t > self.total_iters:
             return _current_lrs(self.optimizer)
-        return self._scaled(self._unit(t) / self._unit(t - 1))
+        return self._scaled(schedules.linear_factor(t, self.start_factor, self.end_factor,
+                                                    self.total_iters))
 
     def _get_closed_form_lr(self):
         return [schedules.linear(self.last_epoch, base_lr, self.start_factor, self.end_factor,
@@ -632,15 +633,12 @@ class PolynomialLR(_Schedule):
         self.power = _check_real("power", power, low=0.0)
         super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
-    def _unit(self, t):
-        return schedules.polynomial(t, 1.0, self.total_iters, self.power)
-
     def get_lr(self):
         self._warn_if_called_outside_step()
         t = self.last_epoch
         if self._is_initial_step() or t > self.total_iters:
             return _current_lrs(self.optimizer)
-        return self._scaled(self._unit(t) / self._unit(t - 1))
+        return self._scaled(schedules.polynomial_factor(t, self.total_iters, self.power))
 
     def _get_closed_form_lr(self):
         return [schedules.polynomial(self.last_epoch, base_lr, self.total_iters, self.power)

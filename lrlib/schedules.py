@@ -20,7 +20,7 @@ __all__ = [
     "warm_restart_position", "cyclic", "cyclic_momentum", "cyclic_position",
     "cyclic_scale", "cyclic_value", "one_cycle_position",
     "one_cycle", "one_cycle_momentum", "one_cycle_phases", "piecewise_anneal", "anneal",
-    "linear", "constant", "polynomial", "plateau_improved", "plateau_reduced",
+    "linear", "linear_factor", "constant", "polynomial", "polynomial_factor", "plateau_improved", "plateau_reduced",
 ]
 
 
@@ -310,6 +310,17 @@ def linear(t, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
                       * ops.minimum(total_iters, t) / total_iters)
 
 
+def linear_factor(t, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
+    """LinearLR's step ratio ``linear(t) / linear(t - 1)``, for ``1 <= t <= total_iters``.
+
+    ``1 + (end - start) / (total_iters * start + (t - 1) * (end - start))``: one division per
+    step where the ratio of two closed-form values needs two evaluations.
+    """
+    t, _ = _ops(t)
+    change = end_factor - start_factor
+    return 1.0 + change / (total_iters * start_factor + (t - 1) * change)
+
+
 def constant(t, base_lr, factor=1.0 / 3, total_iters=5):
     """ConstantLR: ``lr = base_lr * factor`` while ``t < total_iters``, then ``base_lr``."""
     t, ops = _ops(t)
@@ -320,6 +331,15 @@ def polynomial(t, base_lr, total_iters=5, power=1.0):
     """PolynomialLR: ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``; 0 from total_iters on."""
     t, ops = _ops(t)
     return base_lr * (1.0 - ops.minimum(total_iters, t) / total_iters) ** power
+
+
+def polynomial_factor(t, total_iters=5, power=1.0):
+    """PolynomialLR's step ratio ``polynomial(t) / polynomial(t - 1)``, for ``1 <= t <= total_iters``.
+
+    ``((1 - t / total_iters) / (1 - (t - 1) / total_iters)) ** power``.
+    """
+    t, _ = _ops(t)
+    return ((1.0 - t / total_iters) / (1.0 - (t - 1) / total_iters)) ** power
 
 
 # --- reduce on plateau -----------------------------------------------------------------

@@ -185,6 +185,23 @@ def test_warm_restarts_restart_at_every_restart_epoch(T_0, T_mult):
         assert schedules.cosine_warm_restarts(r - 0.5, 0.1, T_0, T_mult) < 0.1 or r == 0
 
 
+@pytest.mark.parametrize("start, end, total", [(1 / 3, 1.0, 5), (0.01, 1.0, 37), (1.0, 0.0, 40),
+                                               (0.5, 0.2, 7), (0.9, 0.9, 3)])
+def test_linear_factor_is_the_ratio_of_consecutive_values(start, end, total):
+    t = np.arange(1, total + 1)
+    ratio = schedules.linear(t, 1.0, start, end, total) / schedules.linear(t - 1, 1.0, start, end, total)
+    np.testing.assert_allclose(schedules.linear_factor(t, start, end, total), ratio, rtol=1e-12, atol=1e-15)
+    assert schedules.linear_factor(int(t[-1]), start, end, total) == pytest.approx(ratio[-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("total, power", [(5, 1.0), (40, 2.0), (17, 0.5), (3, 0.0)])
+def test_polynomial_factor_is_the_ratio_of_consecutive_values(total, power):
+    t = np.arange(1, total + 1)
+    ratio = schedules.polynomial(t, 1.0, total, power) / schedules.polynomial(t - 1, 1.0, total, power)
+    np.testing.assert_allclose(schedules.polynomial_factor(t, total, power), ratio, rtol=1e-12, atol=1e-15)
+    assert schedules.polynomial_factor(int(t[-1]), total, power) == pytest.approx(ratio[-1], abs=1e-15)
+
+
 def test_plateau_rules_equal_torch():
     """plateau_improved and plateau_reduced decide as torch's ReduceLROnPlateau does."""
     rng = np.random.default_rng(5)
