@@ -12,13 +12,14 @@ export MPLBACKEND := Agg
 # OpenMP threads that spin while waiting make small models crawl when the cores are shared.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help venv book test test-lib test-notebooks test-standalone test-site chromium outputs bench publish clean
+.PHONY: help venv book test test-lib test-notebooks test-standalone test-site chromium outputs bench equivalents publish clean
 
 help:
 	@echo "make book      build the site into _build/html (warnings are errors)"
 	@echo "make test      library tests, every lesson under nbval, standalone runs, the book, the site in Chromium"
 	@echo "make outputs   re-execute every lesson in place (after changing a lesson or lrlib)"
 	@echo "make bench     benchmarks, printing ratios measured in one run"
+	@echo "make equivalents  check the schedules of transformers, timm, Keras and optax against torch's"
 	@echo "make publish   push _build/html to the gh-pages branch (ghp-import)"
 
 venv: $(STAMP)
@@ -65,6 +66,13 @@ outputs: $(STAMP)
 	  $(VENV)/bin/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 
+# The lesson "Schedulers in practice" tabulates the schedules of other libraries; this runs them
+# against torch's. Not part of `make test`: those libraries are not in the book's environment.
+equivalents: $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target .equivalents \
+	  --upgrade -r requirements-equivalents.txt
+	KERAS_BACKEND=jax PYTHONPATH=.equivalents $(PY) -m pytest -q -p no:cacheprovider tests/test_equivalents.py
+
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
@@ -72,4 +80,4 @@ publish: book
 	$(VENV)/bin/ghp-import -n -p -f _build/html
 
 clean:
-	rm -rf _build
+	rm -rf _build .equivalents
