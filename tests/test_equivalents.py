@@ -37,6 +37,11 @@ def assert_close32(ours, theirs):
     assert_close(ours, theirs, float32=True)
 
 
+def function_lrs(schedule, steps=STEPS):
+    """Keras' and optax's schedules are functions of the step count."""
+    return np.array([float(schedule(t)) for t in range(steps)])
+
+
 def hf_lrs(make, steps=STEPS, lr=LR):
     """Hugging Face schedules are LambdaLR objects: preview them like any torch scheduler."""
     return lrlib.preview(make, steps, lr=lr)
@@ -185,23 +190,19 @@ def keras_schedules():
     return pytest.importorskip("keras").optimizers.schedules
 
 
-def keras_lrs(schedule, steps=STEPS):
-    return np.array([float(schedule(t)) for t in range(steps)])
-
-
 def test_keras_exponential_decay_staircase_is_steplr(keras_schedules):
-    theirs = keras_lrs(keras_schedules.ExponentialDecay(LR, decay_steps=7, decay_rate=0.5,
+    theirs = function_lrs(keras_schedules.ExponentialDecay(LR, decay_steps=7, decay_rate=0.5,
                                                         staircase=True))
     assert_close32(theirs, lrlib.preview(lrlib.StepLR, STEPS, lr=LR, step_size=7, gamma=0.5))
 
 
 def test_keras_exponential_decay_smooth_is_exponentiallr_with_the_root(keras_schedules):
-    theirs = keras_lrs(keras_schedules.ExponentialDecay(LR, decay_steps=7, decay_rate=0.5))
+    theirs = function_lrs(keras_schedules.ExponentialDecay(LR, decay_steps=7, decay_rate=0.5))
     assert_close32(theirs, lrlib.preview(lrlib.ExponentialLR, STEPS, lr=LR, gamma=0.5 ** (1 / 7)))
 
 
 def test_keras_piecewise_constant_changes_one_step_after_the_boundary(keras_schedules):
-    theirs = keras_lrs(keras_schedules.PiecewiseConstantDecay([10, 25], [LR, LR / 10, LR / 100]))
+    theirs = function_lrs(keras_schedules.PiecewiseConstantDecay([10, 25], [LR, LR / 10, LR / 100]))
     torch_like = lrlib.preview(lrlib.MultiStepLR, STEPS, lr=LR, milestones=[10, 25])
     one_later = lrlib.preview(lrlib.MultiStepLR, STEPS, lr=LR, milestones=[11, 26])
     assert_close32(theirs, one_later)
@@ -210,30 +211,30 @@ def test_keras_piecewise_constant_changes_one_step_after_the_boundary(keras_sche
 
 def test_keras_cosine_decay_alpha_is_a_fraction(keras_schedules):
     T = 40
-    theirs = keras_lrs(keras_schedules.CosineDecay(LR, decay_steps=T, alpha=0.1))
+    theirs = function_lrs(keras_schedules.CosineDecay(LR, decay_steps=T, alpha=0.1))
     ours = lrlib.preview(lrlib.CosineAnnealingLR, STEPS, lr=LR, T_max=T, eta_min=0.1 * LR)
     assert_close32(theirs[:T + 1], ours[:T + 1])
     assert np.allclose(theirs[T:], 0.1 * LR)        # holds alpha * lr after decay_steps
 
 
 def test_keras_cosine_decay_restarts_doubles_by_default(keras_schedules):
-    theirs = keras_lrs(keras_schedules.CosineDecayRestarts(LR, first_decay_steps=10), steps=70)
+    theirs = function_lrs(keras_schedules.CosineDecayRestarts(LR, first_decay_steps=10), steps=70)
     ours = lrlib.preview(lrlib.CosineAnnealingWarmRestarts, 70, lr=LR, T_0=10, T_mult=2)
     assert_close32(theirs, ours)
 
 
 def test_keras_polynomial_decay_ends_at_1e4_by_default(keras_schedules):
     T = 40
-    theirs = keras_lrs(keras_schedules.PolynomialDecay(LR, decay_steps=T, end_learning_rate=0.0,
+    theirs = function_lrs(keras_schedules.PolynomialDecay(LR, decay_steps=T, end_learning_rate=0.0,
                                                        power=2.0))
     assert_close32(theirs[:T + 1], lrlib.preview(lrlib.PolynomialLR, T + 1, lr=LR, total_iters=T,
                                                power=2.0))
-    default = keras_lrs(keras_schedules.PolynomialDecay(LR, decay_steps=T), steps=T + 5)
+    default = function_lrs(keras_schedules.PolynomialDecay(LR, decay_steps=T), steps=T + 5)
     assert default[-1] == pytest.approx(1e-4, rel=1e-5)
 
 
 def test_keras_inverse_time_decay(keras_schedules):
-    theirs = keras_lrs(keras_schedules.InverseTimeDecay(LR, decay_steps=10, decay_rate=0.5))
+    theirs = function_lrs(keras_schedules.InverseTimeDecay(LR, decay_steps=10, decay_rate=0.5))
     t = np.arange(STEPS)
     assert_close32(theirs, LR / (1 + 0.5 * t / 10))
 
@@ -245,33 +246,29 @@ def optax():
     return pytest.importorskip("optax")
 
 
-def optax_lrs(schedule, steps=STEPS):
-    return np.array([float(schedule(t)) for t in range(steps)])
-
-
 def test_optax_exponential_decay(optax):
-    theirs = optax_lrs(optax.exponential_decay(LR, transition_steps=7, decay_rate=0.5,
+    theirs = function_lrs(optax.exponential_decay(LR, transition_steps=7, decay_rate=0.5,
                                                staircase=True))
     assert_close32(theirs, lrlib.preview(lrlib.StepLR, STEPS, lr=LR, step_size=7, gamma=0.5))
-    theirs = optax_lrs(optax.exponential_decay(LR, transition_steps=1, decay_rate=0.9))
+    theirs = function_lrs(optax.exponential_decay(LR, transition_steps=1, decay_rate=0.9))
     assert_close32(theirs, lrlib.preview(lrlib.ExponentialLR, STEPS, lr=LR, gamma=0.9))
 
 
 def test_optax_piecewise_constant_is_multisteplr(optax):
-    theirs = optax_lrs(optax.piecewise_constant_schedule(LR, {10: 0.1, 25: 0.1}))
+    theirs = function_lrs(optax.piecewise_constant_schedule(LR, {10: 0.1, 25: 0.1}))
     assert_close32(theirs, lrlib.preview(lrlib.MultiStepLR, STEPS, lr=LR, milestones=[10, 25]))
 
 
 def test_optax_cosine_decay(optax):
     T = 40
-    theirs = optax_lrs(optax.cosine_decay_schedule(LR, decay_steps=T, alpha=0.1))
+    theirs = function_lrs(optax.cosine_decay_schedule(LR, decay_steps=T, alpha=0.1))
     ours = lrlib.preview(lrlib.CosineAnnealingLR, T + 1, lr=LR, T_max=T, eta_min=0.1 * LR)
     assert_close32(theirs[:T + 1], ours)
 
 
 def test_optax_warmup_cosine_counts_the_warmup_in_decay_steps(optax):
     W, T = 10, STEPS
-    theirs = optax_lrs(optax.warmup_cosine_decay_schedule(0.0, LR, warmup_steps=W, decay_steps=T))
+    theirs = function_lrs(optax.warmup_cosine_decay_schedule(0.0, LR, warmup_steps=W, decay_steps=T))
     t = np.arange(STEPS)
     expected = np.where(t < W, LR * t / W, schedules.cosine_annealing(t - W, LR, T_max=T - W))
     assert_close32(theirs, expected)
@@ -279,16 +276,16 @@ def test_optax_warmup_cosine_counts_the_warmup_in_decay_steps(optax):
 
 def test_optax_polynomial_and_linear(optax):
     T = 40
-    theirs = optax_lrs(optax.polynomial_schedule(LR, 0.0, power=2, transition_steps=T))
+    theirs = function_lrs(optax.polynomial_schedule(LR, 0.0, power=2, transition_steps=T))
     assert_close32(theirs, lrlib.preview(lrlib.PolynomialLR, STEPS, lr=LR, total_iters=T, power=2.0))
-    theirs = optax_lrs(optax.linear_schedule(0.1 * LR, LR, transition_steps=T))
+    theirs = function_lrs(optax.linear_schedule(0.1 * LR, LR, transition_steps=T))
     assert_close32(theirs, lrlib.preview(lrlib.LinearLR, STEPS, lr=LR, start_factor=0.1,
                                        total_iters=T))
 
 
 def test_optax_cosine_onecycle_against_onecyclelr(optax):
     T = 100
-    theirs = optax_lrs(optax.cosine_onecycle_schedule(T, LR), steps=T)
+    theirs = function_lrs(optax.cosine_onecycle_schedule(T, LR), steps=T)
     ours = lrlib.preview(lrlib.OneCycleLR, T, lr=LR, max_lr=LR, total_steps=T)
     assert theirs[0] == pytest.approx(ours[0], rel=1e-6)          # max_lr / 25
     assert theirs.max() == pytest.approx(LR, rel=1e-6)
