@@ -11,5 +11,5 @@ from .schedulers import (
 )
 from .utils import device, seed_everything
 from . import data, models, landscapes, plot
-from .train import fit, fit_seeds, History
+from .train import evaluate, fit, fit_seeds, History
 from .finder import lr_range_test

@@ -26,10 +26,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import Splits
+from .data import Splits, _check_split
 from .models import _positive_int
 
-__all__ = ["fit", "fit_seeds", "History", "Runs", "Divergence"]
+__all__ = ["fit", "fit_seeds", "evaluate", "History", "Runs", "Divergence"]
 
 _PLATEAU = torch.optim.lr_scheduler.ReduceLROnPlateau
 _EVAL_CHUNK = 2048
@@ -328,6 +328,42 @@ def _epoch_mean(step_losses, n, batch_size):
     """Mean train loss over an epoch's ``n`` examples from its per-batch means."""
     sizes = [min(batch_size, n - i) for i in range(0, n, batch_size)]
     return sum(loss * size for loss, size in zip(step_losses, sizes)) / n
+
+
+def evaluate(model, split, device=None):
+    """Mean cross-entropy and accuracy of a trained ``model`` on one split: ``(loss, accuracy)``.
+
+    For ``split = (X, y)`` (e.g. ``data.test``) with logits ``z_i = model(X_i)``::
+
+        loss = mean_i CE(z_i, y_i)        accuracy = mean_i [argmax z_i == y_i]
+
+    both as Python floats, the same numbers :func:`fit` records for the
+    validation split. The model runs in eval mode under ``torch.no_grad()``
+    and its mode is restored. ``device``: where to evaluate (None: where the
+    model's parameters are); the model is not moved, so pass the device it
+    is on. Use it on ``runs.models`` of :func:`fit_seeds` to measure each
+    seed's model on the test split.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    X, y = _check_split("split", split)
+    dev = _resolve_device(device, model)
+    X, y = X.to(dev), y.to(dev)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(X[:1])
+            n_labels = int(y.max()) + 1
+            if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] < n_labels:
+                shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+                raise ValueError(
+                    f"model must return (batch, n_classes) logits with n_classes >= {n_labels} "
+                    f"(the split's labels go up to {n_labels - 1}); for one example it returned {shape}")
+            loss, accuracy = _evaluate(model, X, y)
+    finally:
+        model.train(was_training)
+    return loss.item(), accuracy.item()
 
 
 def fit(model, optimizer, data, epochs, batch_size, scheduler=None, step_every="batch", seed=0,

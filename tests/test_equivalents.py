@@ -176,6 +176,13 @@ def test_timm_multistep_decays_one_step_before_the_milestone(timm_scheduler):
     assert not np.allclose(theirs, torch_like)
 
 
+def test_timm_plateau_is_deprecated_and_defaults_to_mode_max(timm_scheduler):
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR)
+    with pytest.warns(FutureWarning, match="deprecated"):
+        sched = timm_scheduler.PlateauLRScheduler(opt)
+    assert sched.lr_scheduler.mode == "max"
+
+
 def test_timm_poly_defaults_to_power_half(timm_scheduler):
     T = 40
     theirs = timm_lrs(lambda o: timm_scheduler.PolyLRScheduler(o, t_initial=T), steps=T)
@@ -215,6 +222,15 @@ def test_keras_cosine_decay_alpha_is_a_fraction(keras_schedules):
     ours = lrlib.preview(lrlib.CosineAnnealingLR, STEPS, lr=LR, T_max=T, eta_min=0.1 * LR)
     assert_close32(theirs[:T + 1], ours[:T + 1])
     assert np.allclose(theirs[T:], 0.1 * LR)        # holds alpha * lr after decay_steps
+
+
+def test_keras_cosine_decay_warmup_comes_before_decay_steps(keras_schedules):
+    W, D = 10, 40
+    theirs = function_lrs(keras_schedules.CosineDecay(0.0, decay_steps=D, warmup_target=LR,
+                                                      warmup_steps=W), steps=W + D + 1)
+    t = np.arange(W + D + 1)
+    expected = np.where(t < W, LR * t / W, schedules.cosine_annealing(t - W, LR, T_max=D))
+    assert_close32(theirs, expected)
 
 
 def test_keras_cosine_decay_restarts_doubles_by_default(keras_schedules):

@@ -130,6 +130,18 @@ def test_filled_skeleton_passes(executed_skeleton, tmp_path):
     assert lesson.check_notebook(path, SKELETON) == []
 
 
+def test_setup_cell_may_install_an_optional_dependency_of_lrlib(executed_skeleton, tmp_path):
+    assert "lightning" in lesson.lrlib_extras()
+    nb = _filled(nbformat.read(executed_skeleton, as_version=4))
+    _code(nb, 0).source = lesson.setup_cell_source(["lightning"])
+    assert '"lrlib[lightning] @ git+' in _code(nb, 0).source
+    path = tmp_path / "with_extra.ipynb"
+    nbformat.write(nb, path)
+    assert lesson.check_notebook(path, SKELETON) == []
+    with pytest.raises(ValueError, match="nosuch"):
+        lesson.install_spec(["nosuch"])
+
+
 def _code(nb, i):
     return [c for c in nb.cells if c.cell_type == "code"][i]
 
@@ -208,6 +220,10 @@ BREAKAGES = {
                            "canonical setup cell"),
     "setup-installs-from-a-fork": (_set_source(0, SETUP.replace(lesson.REPO_URL, "https://github.com/x/y")),
                                    "installs lrlib from"),
+    "setup-installs-an-unknown-extra": (_set_source(0, SETUP.replace('"lrlib @', '"lrlib[nosuch] @')),
+                                        "not optional dependencies of lrlib"),
+    "setup-with-extra-edited": (_set_source(0, lesson.setup_cell_source(["lightning"]).replace(
+        "seed_everything(0)", "seed_everything(1)")), "canonical setup cell"),
     "setup-not-first": (_move_setup_after_first_code_cell, "first code cell must be the canonical"),
     "setup-twice": (_duplicate_setup, "appear once"),
     "second-install": (_add_code_cell("!pip install lrlib"), "installs or detects Colab"),

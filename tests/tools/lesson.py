@@ -8,6 +8,7 @@ checks a notebook against the conventions (see ``tests/test_lessons_structure.py
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path, PurePosixPath
 
 import nbformat
@@ -45,6 +46,24 @@ def _repository(config_path: Path = CONFIG) -> tuple[str, str]:
 REPO_URL, BRANCH = _repository()
 GITHUB_REPO = REPO_URL.removeprefix("https://github.com/")     # "owner/name"
 INSTALL_SPEC = f"lrlib @ git+{REPO_URL}@{BRANCH}"
+PYPROJECT = ROOT / "pyproject.toml"
+
+
+def lrlib_extras(pyproject_path: Path = PYPROJECT) -> list[str]:
+    """The optional dependencies of lrlib (``pip install "lrlib[NAME]"``), from pyproject.toml."""
+    project = tomllib.loads(pyproject_path.read_text(encoding="utf-8")).get("project", {})
+    return sorted(project.get("optional-dependencies", {}))
+
+
+def install_spec(extras=()) -> str:
+    """What the setup cell installs in Colab: lrlib, with the optional dependencies ``extras``."""
+    extras = list(extras)
+    unknown = [e for e in extras if e not in lrlib_extras()]
+    if unknown:
+        raise ValueError(f"extras must be optional dependencies of lrlib in pyproject.toml "
+                         f"({lrlib_extras()}), got {unknown}")
+    names = f"[{','.join(extras)}]" if extras else ""
+    return f"lrlib{names} @ git+{REPO_URL}@{BRANCH}"
 
 
 def _posix_relpath(notebook: str | Path) -> str:
@@ -70,13 +89,14 @@ def badge_markdown(notebook: str | Path) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(notebook)})"
 
 
-def setup_cell_source() -> str:
-    """The setup cell, identical in every lesson.
+def setup_cell_source(extras=()) -> str:
+    """The setup cell, identical in every lesson but for the optional dependencies it installs.
 
     It installs lrlib only inside Colab (locally, lrlib comes from the repository's
-    environment), shows plots inline whatever ``MPLBACKEND`` says, seeds every random
-    generator and picks the device. It prints nothing, so its output cannot differ
-    between a CPU and a GPU machine.
+    environment), with the optional dependencies ``extras`` a lesson needs beyond
+    lrlib's own (``lightning`` for a Lightning run), shows plots inline whatever
+    ``MPLBACKEND`` says, seeds every random generator and picks the device. It prints
+    nothing, so its output cannot differ between a CPU and a GPU machine.
     """
     return (
         "# Setup (the same in every lesson): in Colab, install lrlib from the wiki's\n"
@@ -87,7 +107,7 @@ def setup_cell_source() -> str:
         "    import subprocess\n"
         "\n"
         '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",\n'
-        f'                    "{INSTALL_SPEC}"],\n'
+        f'                    "{install_spec(extras)}"],\n'
         "                   check=True)\n"
         "\n"
         "%matplotlib inline\n"
@@ -185,6 +205,7 @@ def skeleton(notebook: str | Path, title: str) -> nbformat.NotebookNode:
 # ---------------------------------------------------------------- the structure checks
 
 _BADGE = re.compile(r"\[!\[Open In Colab\]\((?P<image>[^)\s]+)\)\]\((?P<url>[^)\s]+)\)")
+_SETUP_EXTRAS = re.compile(r'"lrlib\[([\w,-]+)\] @ git\+')
 _INSTALL = re.compile(r"git\+(?P<url>https://[^\s\"'@]+)@(?P<branch>[\w./-]+)")
 _KEY_TAKEAWAYS = re.compile(rf"^#{{2,3}}\s+{KEY_TAKEAWAYS}\s*$", re.MULTILINE)
 # Reading a file of the repository: a relative path given to a reading call, a path that
@@ -279,7 +300,14 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
 
     # 2. One setup cell, the canonical one, first among the code cells.
     code_cells = [c for c in cells if c.cell_type == "code"]
-    canonical = setup_cell_source()
+    extras = _SETUP_EXTRAS.search(_source(code_cells[0])) if code_cells else None
+    extras = [e.strip() for e in extras[1].split(",")] if extras else []
+    unknown = [e for e in extras if e not in lrlib_extras()]
+    if unknown:
+        problems.append(f"the setup cell installs lrlib{extras}, but {unknown} are not optional "
+                        f"dependencies of lrlib in pyproject.toml ({lrlib_extras()})")
+        extras = []
+    canonical = setup_cell_source(extras)
     setups = [i for i, c in enumerate(code_cells) if _source(c).strip() == canonical]
     if not code_cells or _source(code_cells[0]).strip() != canonical:
         problems.append("the first code cell must be the canonical setup cell "
