@@ -251,6 +251,18 @@ def _check_optimizer(optimizer, model, name="optimizer"):
                     f"of the model; build the optimizer on model.parameters()")
 
 
+def _check_optimizer_state_device(optimizer):
+    """The optimizer's saved state (momentum buffers, Adam's moments) must sit with its parameter."""
+    for param, state in optimizer.state.items():
+        for key, value in state.items():
+            if isinstance(value, torch.Tensor) and value.ndim > 0 and value.device != param.device:
+                raise ValueError(
+                    f"optimizer state {key!r} is on {value.device} but its parameter is on "
+                    f"{param.device}: move the model to the device before building the optimizer "
+                    f"or loading its state_dict (load_state_dict puts the state where the "
+                    f"parameters are)")
+
+
 def _check_scheduler(scheduler, optimizer, name="scheduler"):
     if scheduler is None:
         return
@@ -402,6 +414,7 @@ def fit(model, optimizer, data, epochs, batch_size, scheduler=None, step_every="
         raise ValueError("scheduler is ReduceLROnPlateau, which needs validation data: data.val is None")
     dev = _resolve_device(device, model)
     model.to(dev)
+    _check_optimizer_state_device(optimizer)
     X, y = (t.to(dev) for t in splits.train)
     val = None if splits.val is None else tuple(t.to(dev) for t in splits.val)
     _check_model_output(model, X, splits.n_classes)

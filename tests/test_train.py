@@ -457,3 +457,17 @@ def test_cuda_path_matches_cpu():
     model = mlp()
     ref = quiet_fit(model, torch.optim.SGD(model.parameters(), lr=1e8), epochs=3)
     assert hist.diverged and hist.diverged.step == ref.diverged.step
+
+
+def test_optimizer_state_on_another_device_than_the_model_is_refused():
+    # A resumed optimizer whose momentum buffers stayed behind when the model moved (the GPU
+    # case: model built on the CPU, state loaded, then fit(..., device="cuda")). The meta
+    # device stands in for the GPU so the check runs on any machine.
+    model = mlp()
+    opt = sgd(model)
+    lrlib.fit(model, opt, SMALL, epochs=1, batch_size=64, progress=False)
+    first = next(iter(opt.state))
+    opt.state[first]["momentum_buffer"] = opt.state[first]["momentum_buffer"].to("meta")
+    with pytest.raises(ValueError, match=r"optimizer state 'momentum_buffer' is on meta but its "
+                                         r"parameter is on cpu: move the model"):
+        lrlib.fit(model, opt, SMALL, epochs=1, batch_size=64, progress=False)
