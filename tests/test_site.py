@@ -147,6 +147,10 @@ _INSPECT = """async () => {
     links: [...document.querySelectorAll("a[href]")].map(a => a.href),
     colabLaunch: [...document.querySelectorAll("a")].filter(a => a.querySelector("img[src*='logo_colab']"))
                  .map(a => a.href),
+    // tables wider than the article column (they would hide columns behind a scroll bar)
+    wideTables: [...document.querySelectorAll(".bd-article table")]
+      .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+      .map(t => (t.querySelector("th") || t).textContent.trim().slice(0, 60)),
     colabBadge: [...document.querySelectorAll('a > img[alt="Open In Colab"]')].map(img => img.parentElement.href),
     colabAny: [...document.querySelectorAll("a[href*='colab.research.google.com']")].map(a => a.href),
   };
@@ -204,6 +208,12 @@ def test_every_image_loads(visit, page):
     images = visit(page).info["images"]
     broken = [img["src"] for img in images if img["width"] == 0]
     assert not broken, f"images that did not load on {page}: {broken}"
+
+
+@pytest.mark.parametrize("page", CONTENT_PAGES)
+def test_tables_fit_the_page(visit, page):
+    wide = visit(page).info["wideTables"]
+    assert not wide, f"tables wider than the text column on {page} (at 1280 px): {wide}"
 
 
 @pytest.mark.parametrize("page", CONTENT_PAGES)
