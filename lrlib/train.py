@@ -222,7 +222,8 @@ def _resolve_device(device, model):
     raise TypeError(f"device must be None, a str or a torch.device, got {device!r}")
 
 
-def _check_model_output(model, X, n_classes):
+def _check_model_output(model, X, n_classes, at_least=False):
+    """The model maps a batch of X to (batch, n_classes) logits; at least n_classes with at_least."""
     first = next(model.parameters(), None)
     x = X[:2] if first is None else X[:2].to(first.device)
     was_training = model.training
@@ -232,11 +233,13 @@ def _check_model_output(model, X, n_classes):
             out = model(x)
     finally:
         model.train(was_training)
-    if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] != n_classes:
+    if (not isinstance(out, torch.Tensor) or out.ndim != 2
+            or (out.shape[1] < n_classes if at_least else out.shape[1] != n_classes)):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        raise ValueError(
-            f"model must return (batch, n_classes) logits with n_classes={n_classes} for this "
-            f"data; for a batch of {len(x)} it returned {shape}")
+        need = (f"n_classes >= {n_classes} (the labels go up to {n_classes - 1})" if at_least
+                else f"n_classes={n_classes} for this data")
+        raise ValueError(f"model must return (batch, n_classes) logits with {need}; "
+                         f"for a batch of {len(x)} it returned {shape}")
 
 
 def _check_optimizer(optimizer, model, name="optimizer"):
@@ -361,17 +364,11 @@ def evaluate(model, split, device=None):
     X, y = _check_split("split", split)
     dev = _resolve_device(device, model)
     X, y = X.to(dev), y.to(dev)
+    _check_model_output(model, X, int(y.max()) + 1, at_least=True)
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            out = model(X[:1])
-            n_labels = int(y.max()) + 1
-            if not isinstance(out, torch.Tensor) or out.ndim != 2 or out.shape[1] < n_labels:
-                shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-                raise ValueError(
-                    f"model must return (batch, n_classes) logits with n_classes >= {n_labels} "
-                    f"(the split's labels go up to {n_labels - 1}); for one example it returned {shape}")
             loss, accuracy = _evaluate(model, X, y)
     finally:
         model.train(was_training)

@@ -65,7 +65,7 @@ def test_evaluate_restores_the_mode_and_leaves_weights_alone():
     (mlp(), (DIGITS.test[0], DIGITS.test[1][:5]), ValueError, "split has 359 feature rows but 5"),
     (mlp(), (DIGITS.test[0].long(), DIGITS.test[1]), TypeError, "split features must be"),
     (lrlib.models.mlp(64, 5, hidden=(8,)), SMALL.test, ValueError,
-     "n_classes >= 10 (the split's labels go up to 9); for one example it returned (1, 5)"),
+     "n_classes >= 10 (the labels go up to 9); for a batch of 2 it returned (2, 5)"),
 ])
 def test_evaluate_rejects_bad_arguments(model, split, error, words):
     with pytest.raises(error) as info:

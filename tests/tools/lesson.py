@@ -45,7 +45,6 @@ def _repository(config_path: Path = CONFIG) -> tuple[str, str]:
 
 REPO_URL, BRANCH = _repository()
 GITHUB_REPO = REPO_URL.removeprefix("https://github.com/")     # "owner/name"
-INSTALL_SPEC = f"lrlib @ git+{REPO_URL}@{BRANCH}"
 PYPROJECT = ROOT / "pyproject.toml"
 
 
@@ -60,8 +59,8 @@ def install_spec(extras=()) -> str:
     extras = list(extras)
     unknown = [e for e in extras if e not in lrlib_extras()]
     if unknown:
-        raise ValueError(f"extras must be optional dependencies of lrlib in pyproject.toml "
-                         f"({lrlib_extras()}), got {unknown}")
+        raise ValueError(f"extras {unknown} are not optional dependencies of lrlib in "
+                         f"pyproject.toml ({lrlib_extras()})")
     names = f"[{','.join(extras)}]" if extras else ""
     return f"lrlib{names} @ git+{REPO_URL}@{BRANCH}"
 
@@ -301,13 +300,11 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
     # 2. One setup cell, the canonical one, first among the code cells.
     code_cells = [c for c in cells if c.cell_type == "code"]
     extras = _SETUP_EXTRAS.search(_source(code_cells[0])) if code_cells else None
-    extras = [e.strip() for e in extras[1].split(",")] if extras else []
-    unknown = [e for e in extras if e not in lrlib_extras()]
-    if unknown:
-        problems.append(f"the setup cell installs lrlib{extras}, but {unknown} are not optional "
-                        f"dependencies of lrlib in pyproject.toml ({lrlib_extras()})")
-        extras = []
-    canonical = setup_cell_source(extras)
+    try:
+        canonical = setup_cell_source([e.strip() for e in extras[1].split(",")] if extras else [])
+    except ValueError as exc:
+        problems.append(f"the setup cell installs lrlib with {exc}")
+        canonical = setup_cell_source()
     setups = [i for i, c in enumerate(code_cells) if _source(c).strip() == canonical]
     if not code_cells or _source(code_cells[0]).strip() != canonical:
         problems.append("the first code cell must be the canonical setup cell "
