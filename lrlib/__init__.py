@@ -13,3 +13,5 @@ from .utils import device, seed_everything
 from . import data, models, landscapes, plot
 from .train import evaluate, fit, fit_seeds, History
 from .finder import lr_range_test
+from .compare import compare
+from . import claims

@@ -12,7 +12,7 @@ import numpy as np
 from cycler import cycler
 
 __all__ = ["STYLE", "PALETTE", "style", "schedule", "schedules", "training", "seeds", "landscape",
-           "range_test"]
+           "range_test", "plot_spread"]
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]
 STYLE = {
@@ -285,4 +285,42 @@ def range_test(result, *, title="LR range test"):
             low, first = float(finite.min()), float(finite[0])
             ax.set_ylim(low - 0.1 * abs(first - low) - 1e-3, max(first, low) * 1.5 + 1e-3)
         ax.legend()
+    return fig
+
+
+def plot_spread(result, *, title=None):
+    """The per-seed paired differences of a :func:`lrlib.compare.compare` result, one row per arm.
+
+    Each dot is one seed's ``arm - reference``; the thick bar is the 95% interval, the thin
+    bar the interval at Holm's level, the diamond the mean; the band is ``±equivalence``.
+    Each row is labelled with its arm and verdict.
+    """
+    from .compare import Comparison
+
+    if not isinstance(result, Comparison):
+        raise TypeError("result must be the Comparison of lrlib.compare, "
+                        f"got {type(result).__name__}")
+    goal = "higher" if result.higher_is_better else "lower"
+    with style():
+        fig, ax = _new(title or f"paired differences to {result.reference}",
+                       f"arm - {result.reference} ({goal} is better)", None,
+                       size=(6.4, 1.2 + 0.7 * len(result.rows)))
+        ax.axvline(0.0, color="0.3", linewidth=1.0)
+        if result.equivalence is not None:
+            ax.axvspan(-result.equivalence, result.equivalence, color=PALETTE[2], alpha=0.12,
+                       linewidth=0, label=f"±{result.equivalence:g}")
+        for k, row in enumerate(result.rows):
+            y, color = len(result.rows) - 1 - k, PALETTE[k % len(PALETTE)]
+            diffs = result.differences[row.arm]
+            offsets = np.linspace(-0.15, 0.15, len(diffs))
+            ax.plot(diffs, y + offsets, "o", color=color, alpha=0.6, markersize=4)
+            ax.plot([row.holm_low, row.holm_high], [y, y], color=color, linewidth=1.0)
+            ax.plot([row.low, row.high], [y, y], color=color, linewidth=4.0, alpha=0.8)
+            ax.plot(row.mean, y, "D", color="k", markersize=5)
+        ax.set_yticks(range(len(result.rows)),
+                      [f"{row.arm}\n{row.verdict}" for row in reversed(result.rows)])
+        ax.set_ylim(-0.6, len(result.rows) - 0.4)
+        ax.grid(False, axis="y")
+        if result.equivalence is not None:
+            ax.legend(loc="lower left")
     return fig
