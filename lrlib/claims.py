@@ -24,6 +24,8 @@ import math
 import re
 from numbers import Real
 
+import numpy as np
+
 __all__ = ["ClaimFailed", "check", "verdict", "between", "seed", "glue", "SEED_VERDICTS",
            "MARK", "ID"]
 
@@ -82,7 +84,7 @@ this claim: change the prose or the run)
     """
     _check_text("claim", claim)
     _check_id(id)
-    if not isinstance(holds, bool) and type(holds).__name__ != "bool_":
+    if not isinstance(holds, (bool, np.bool_)):
         raise TypeError(f"holds must be a bool (the test of the claim), got {holds!r}; "
                         "compare explicitly, e.g. result.verdict(arm) == 'better'")
     tag = f"[{id}] " if id else ""
