@@ -186,10 +186,19 @@ def skeleton(notebook: str | Path, title: str) -> nbformat.NotebookNode:
            ":class: warning\n"
            "\n"
            "TODO: *The source says* \"...\". The run above shows ..., so the right statement is ...\n"
+           "The check below backs it {claim}`lr-decays`.\n"
            ":::"),
+        code("from lrlib import claims\n"
+             "\n"
+             "# TODO: one check per verdict the prose states (its id is cited as {claim}`id`),\n"
+             "# claims.seed(...) for a claim of the source pages, and the run's numbers glued\n"
+             "# for the prose ({glue:text}`name`).\n"
+             "claims.between(\"final learning rate\", lrs[-1], 0.0, 0.05, id=\"lr-decays\")\n"
+             "claims.glue(\"final_lr\", lrs[-1], \".3g\")"),
         md(f"## {KEY_TAKEAWAYS}\n"
            "\n"
-           "- TODO: three to five sentences a reader should remember, each backed by a run above."),
+           "- TODO: three to five sentences a reader should remember, each backed by a check\n"
+           "  above: the rate ends at {glue:text}`final_lr` {claim}`lr-decays`."),
         md("## Related lessons\n"
            "\n"
            "- TODO: links to the lessons this one builds on and leads to, e.g.\n"
@@ -385,3 +394,170 @@ def toc_files(toc_path: Path = TOC) -> list[str]:
 
     walk(toc)
     return found
+
+
+# ---------------------------------------------------------------- claims, glue and the errata
+# The rules of CONTRIBUTING.md's "Claims: glue, check, errata", checked by check_claims and
+# check_errata. Lessons written before the rules are exempt until converted: remove a lesson
+# from this list when it follows them. The list only shrinks; it is empty when all are done.
+CLAIMS_NOT_YET_CONVERTED = (
+    "01_gradient_descent", "02_learning_rate", "03_local_minima", "04_schedulers",
+    "10_exponential_lr", "11_step_lr", "12_multistep_lr", "13_reduce_lr_on_plateau",
+    "14_cosine_annealing_lr", "15_cyclic_lr", "20_warmup", "21_warm_restarts", "22_one_cycle",
+    "23_decay_to_end", "24_lr_range_test", "25_fair_comparison", "26_adaptive_optimizers",
+    "30_schedulers_in_practice",
+)
+ERRATA = ROOT / "book" / "errata.md"
+_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"                          # lrlib.claims.ID
+_CLAIM_ROLE = re.compile(rf"\{{claim\}}`(?:(?P<lesson>[a-z0-9_]+)::)?(?P<id>{_ID})`")
+_CHECK_LINE = re.compile(rf"^\u2713 \[(?P<id>{_ID})\] "
+                         r"(?:seed claim (?P<verdict>confirmed|imprecise|wrong): )?", re.MULTILINE)
+_GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`(?P<key>[^`:]+)(?::[^`]*)?`")
+_CORRECTION = re.compile(r"^(?P<fence>:::+|```+)\{admonition\}\s*Correction\b.*?\n(?P<body>.*?)"
+                         r"^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
+_SEED_VERDICT = re.compile(r"\*\*(confirmed|imprecise|wrong)\*\*", re.IGNORECASE)
+_LESSON_LINK = re.compile(r"\]\((?:\.\./notebooks/|notebooks/)?(?P<stem>[a-z0-9_]+)\.ipynb\)")
+# What may hold a digit in a Key-takeaways bullet: any role ({glue:text}, {cite}, {term},
+# {literal}...), math, inline code and links (a lesson's number in a link's text).
+_DIGIT_HOLDERS = re.compile(r"\{[\w:-]+\}`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|``.*?``|`[^`]*`"
+                            r"|\[[^\]]*\]\([^)]*\)", re.DOTALL)
+_LOOSE_DIGIT = re.compile(r"(?<![A-Za-z_\d])\d[\d.,]*")
+
+
+def checked_claims(nb) -> dict:
+    """Claim id -> seed verdict (None for a plain check) of every check a lesson's outputs show."""
+    found = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.get("output_type") == "stream":
+                for m in _CHECK_LINE.finditer("".join(_output_texts(output))):
+                    found.setdefault(m["id"], []).append(m["verdict"])
+    return found
+
+
+def glued_keys(nb) -> set:
+    """The names glued by the outputs of a lesson (myst-nb's ``scrapbook`` metadata)."""
+    return {o.get("metadata", {}).get("scrapbook", {}).get("name")
+            for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])} - {None}
+
+
+def _markdown(nb) -> str:
+    return "\n\n".join(_source(c) for c in nb.cells if c.cell_type == "markdown")
+
+
+def _bullets(text: str) -> list[str]:
+    """The top-level '- ' items of a Markdown list, continuation lines joined."""
+    items = []
+    for line in text.splitlines():
+        if re.match(r"^[-*] ", line):
+            items.append(line[2:].strip())
+        elif items and line.startswith(" ") and line.strip():
+            items[-1] += " " + line.strip()
+        elif not line.strip() and items:
+            items.append("")
+    return [item for item in items if item]
+
+
+def takeaway_bullets(markdown: str) -> list[str]:
+    """The bullets of a lesson's Key-takeaways section (up to the next heading)."""
+    m = re.search(rf"^#{{2,3}}\s+{KEY_TAKEAWAYS}\s*$(?P<body>.*?)(?=^#|\Z)", markdown,
+                  re.MULTILINE | re.DOTALL)
+    return _bullets(m["body"]) if m else []
+
+
+def _cross_lesson_checks(stem: str, folder: Path) -> dict:
+    path = folder / f"{stem}.ipynb"
+    return checked_claims(nbformat.read(path, as_version=4)) if path.is_file() else {}
+
+
+def _unbacked(where: str, text: str, local: dict, folder: Path) -> list[str]:
+    """Problems of one Correction box or Key-takeaways bullet with its claim markers."""
+    markers = list(_CLAIM_ROLE.finditer(text))
+    if not markers:
+        return [f"{where} states no checked claim: add {{claim}}`id` for the "
+                "lrlib.claims check that backs it"]
+    problems = []
+    for m in markers:
+        checks = _cross_lesson_checks(m["lesson"], folder) if m["lesson"] else local
+        if m["id"] not in checks:
+            lesson = f"lesson {m['lesson']}" if m["lesson"] else "this lesson's outputs"
+            problems.append(f"{where} cites {{claim}}`{m.group(0)[8:-1]}` but no check with id "
+                            f"{m['id']!r} passed in {lesson}")
+    return problems
+
+
+def check_claims(path: str | Path) -> list[str]:
+    """Every way a lesson breaks the claims rules; [] when none.
+
+    (a) each Correction box and each Key-takeaways bullet cites a claim ``{claim}`id```
+    (or ``{claim}`lesson::id``` for a check in another lesson) whose check printed
+    ``✓ [id] ...`` in the outputs; (b) a Key-takeaways bullet has no digit outside a role
+    (``{glue:text}``, ``{cite}``...), math, inline code or a link, unless it cites a paper;
+    every ``{glue:text}`` key is glued by the lesson; a claim id is checked once.
+    """
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    markdown, local = _markdown(nb), checked_claims(nb)
+    problems = [f"claim {i!r} is checked {len(v)} times: give each check its own id"
+                for i, v in local.items() if len(v) > 1]
+    for k, m in enumerate(_CORRECTION.finditer(markdown)):
+        problems += _unbacked(f"Correction box {k + 1}", m["body"], local, path.parent)
+    for k, bullet in enumerate(takeaway_bullets(markdown)):
+        where = f"Key-takeaways bullet {k + 1} ({bullet[:40]!r}...)"
+        problems += _unbacked(where, bullet, local, path.parent)
+        loose = _LOOSE_DIGIT.findall(_DIGIT_HOLDERS.sub(" ", bullet))
+        if loose and "{cite" not in bullet:
+            problems.append(f"{where} has the number(s) {loose} in plain text: glue a run's "
+                            "number ({glue:text}`name`), cite a paper's, or mark a definition "
+                            "as math or code")
+    glued = glued_keys(nb)
+    for key in sorted({m["key"] for m in _GLUE_ROLE.finditer(markdown)} - glued):
+        if "::" not in key:
+            problems.append(f"the prose pastes {{glue}} {key!r}, which no output glues "
+                            "(lrlib.claims.glue)")
+    return problems
+
+
+def check_errata(errata: Path = ERRATA, folder: Path = ROOT / NOTEBOOKS_DIR,
+                 exempt=CLAIMS_NOT_YET_CONVERTED) -> list[str]:
+    """Where the errata page and the lessons' seed-claim checks disagree; [] when they agree.
+
+    Each errata bullet names its claim ``{claim}`lesson::id``` and its verdict in bold
+    (``**wrong**``, ``**imprecise**``, ``**confirmed**``), the same verdict the lesson's
+    ``lrlib.claims.seed`` check printed; each id appears once; every seed check of a
+    converted lesson is on the page. A bullet that links only exempt lessons may lack both.
+    """
+    problems, listed = [], {}
+    for bullet in _bullets(_without_fences(errata.read_text(encoding="utf-8"))):
+        markers = list(_CLAIM_ROLE.finditer(bullet))
+        lessons = {m["stem"] for m in _LESSON_LINK.finditer(bullet)}
+        if not markers:
+            if lessons - set(exempt):
+                problems.append(f"errata bullet {bullet[:50]!r}... names no {{claim}}`lesson::id`")
+            continue
+        verdicts = {v.lower() for v in _SEED_VERDICT.findall(bullet)}
+        for m in markers:
+            key = f"{m['lesson']}::{m['id']}"
+            if not m["lesson"]:
+                problems.append(f"errata bullet {bullet[:50]!r}... must name the lesson: "
+                                f"{{claim}}`lesson::{m['id']}`")
+                continue
+            listed[key] = listed.get(key, 0) + 1
+            ran = _cross_lesson_checks(m["lesson"], folder).get(m["id"], [])
+            if len(verdicts) != 1:
+                problems.append(f"errata {key}: give one verdict in bold, found {sorted(verdicts)}")
+            elif not ran:
+                problems.append(f"errata {key}: no seed check with that id passed in the lesson")
+            elif ran[0] not in verdicts:
+                problems.append(f"errata {key} says {verdicts.pop()!r} but the lesson's check "
+                                f"says {ran[0]!r}")
+    problems += [f"errata lists {key} {n} times (one verdict per claim)"
+                 for key, n in listed.items() if n > 1]
+    for nb_path in sorted(Path(folder).glob("*.ipynb")):
+        if nb_path.stem in exempt:
+            continue
+        for claim_id, verdicts in checked_claims(nbformat.read(nb_path, as_version=4)).items():
+            if verdicts[0] and f"{nb_path.stem}::{claim_id}" not in listed:
+                problems.append(f"seed claim {nb_path.stem}::{claim_id} ({verdicts[0]}) is "
+                                "missing from the errata page")
+    return problems
