@@ -121,3 +121,34 @@ def test_glue_in_a_kernel_is_read_by_myst_nb_from_the_outputs(tmp_path):
     (key, output), = extract_glue_data_cell(nb.cells[0])
     assert key == "best_lr"
     assert format_plain_text(output["data"]["text/plain"], "s") == "0.032"
+
+
+def test_claim_role_renders_in_sphinx(tmp_path):
+    """{claim}`id` shows a check mark; {claim}`lesson::id` links to the lesson, and a missing
+    lesson is an error under -W -n, as in `make book`."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("myst_parser")
+    ext = Path(__file__).resolve().parents[1] / "book" / "_ext"
+    (tmp_path / "conf.py").write_text(f"import sys\nsys.path.insert(0, {str(ext)!r})\n"
+                                      "extensions = ['myst_parser', 'lrwiki_sphinx']\n")
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "a.md").write_text("# A\n\ntext\n")
+    index = "# I\n\n```{toctree}\nnotebooks/a\n```\n\nFact {claim}`my-id`, link {claim}`a::x`.\n"
+    (tmp_path / "index.md").write_text(index)
+
+    def build():
+        return subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-W", "-n", "-q",
+                               "-E", str(tmp_path), str(tmp_path / "_build")],
+                              capture_output=True, text=True)
+
+    done = build()
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "_build" / "index.html").read_text(encoding="utf-8")
+    assert '<abbr class="claim" title="checked by a run on this page: my-id">✓</abbr>' in html
+    assert 'href="notebooks/a.html"><span class="doc">✓</span></a>' in html
+    (tmp_path / "index.md").write_text(index.replace("a::x", "missing::x"))
+    done = build()
+    assert done.returncode != 0 and "unknown document" in done.stderr

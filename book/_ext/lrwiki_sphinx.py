@@ -11,8 +11,15 @@
    the HTML builder has started; Sphinx 7.4 then adds it a second time when writing
    begins (once under the name None, once under ''), and the browser reports
    "Identifier 'THEBE_JS_URL' has already been declared" on every page.
+3. The role ``{claim}`id``` (or ``{claim}`lesson::id```) that marks a sentence backed by an
+   lrlib.claims check (CONTRIBUTING.md, "Claims: glue, check, errata"): it shows a check mark
+   whose tooltip names the claim; ``lesson::id`` links the mark to that lesson.
 """
 import importlib
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.util.docutils import SphinxRole
 
 
 def _defining_module(name):
@@ -60,7 +67,24 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     scripts[:] = unique
 
 
+class ClaimRole(SphinxRole):
+    """``{claim}`id``` or ``{claim}`lesson::id```: a check mark for a sentence a check backs."""
+
+    def run(self):
+        lesson, _, claim_id = self.text.rpartition("::")
+        where = f"in lesson {lesson}" if lesson else "on this page"
+        mark = nodes.abbreviation("\u2713", "\u2713", classes=["claim"],
+                                  explanation=f"checked by a run {where}: {claim_id}")
+        if not lesson:
+            return [mark], []
+        ref = addnodes.pending_xref("", mark, refdomain="std", reftype="doc", refexplicit=True,
+                                    refwarn=True, reftarget=f"/notebooks/{lesson}",
+                                    refdoc=self.env.docname)
+        return [ref], []
+
+
 def setup(app):
+    app.add_role("claim", ClaimRole())
     app.connect("missing-reference", resolve_reexport)
     app.connect("html-page-context", drop_duplicate_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
