@@ -26,8 +26,8 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["ClaimFailed", "check", "verdict", "between", "seed", "glue", "SEED_VERDICTS",
-           "MARK", "ID"]
+__all__ = ["ID", "MARK", "SEED_VERDICTS", "ClaimFailed", "between", "check", "glue", "seed",
+           "verdict"]
 
 MARK = "\u2713"                                  # the check mark every passing check prints
 ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")     # a claim id: lowercase words joined by '-'

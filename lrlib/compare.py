@@ -19,13 +19,13 @@ fraction), so lrlib needs no scipy.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["compare", "Comparison", "Row", "t_cdf", "t_quantile", "paired_t_pvalue", "holm",
-           "MIN_SEEDS"]
+__all__ = ["MIN_SEEDS", "Comparison", "Row", "compare", "holm", "paired_t_pvalue", "t_cdf",
+           "t_quantile"]
 
 MIN_SEEDS = 5
 BETTER, WORSE, INCONCLUSIVE = "better", "worse", "inconclusive"
@@ -159,7 +159,7 @@ def holm(pvalues: Sequence[float]) -> list[float]:
         pvalues: the raw p-values, each in [0, 1].
 
     Returns:
-        The adjusted p-values: reject an arm at level alpha when its value is < alpha.
+        The adjusted p-values; an arm is rejected at level alpha when its value is < alpha.
 
     >>> holm([0.01, 0.04, 0.03])
     [0.03, 0.06, 0.06]
@@ -238,7 +238,7 @@ class Row:
 @dataclass(frozen=True)
 class Comparison:
     """The result of :func:`compare`: one :class:`Row` per arm, and the per-seed
-    paired differences (``differences[arm]``) for :func:`lrlib.plot.spread`."""
+    paired differences (``differences[arm]``) for :func:`lrlib.plot.plot_spread`."""
 
     reference: str
     rows: tuple
@@ -353,9 +353,9 @@ def compare(results_by_arm: Mapping[str, Sequence[float]], reference: str,
         d = diffs[arm]
         mean, se = float(d.mean()), float(d.std(ddof=1)) / math.sqrt(n)
         half, holm_half = (se * t_quantile(1 - a / 2, n - 1) for a in (alpha, level))
-        args = dict(arm=arm, reference=reference, n=n, mean=mean, low=mean - half,
-                    high=mean + half, holm_low=mean - holm_half, holm_high=mean + holm_half,
-                    p=p, p_holm=p_adj, digits=digits)
+        args = {"arm": arm, "reference": reference, "n": n, "mean": mean, "low": mean - half,
+                "high": mean + half, "holm_low": mean - holm_half,
+                "holm_high": mean + holm_half, "p": p, "p_holm": p_adj, "digits": digits}
         rows.append(Row(**args, verdict=_verdict(args, equivalence, higher_is_better)))
     return Comparison(reference=reference, rows=tuple(rows), differences=diffs,
                       equivalence=None if equivalence is None else float(equivalence),

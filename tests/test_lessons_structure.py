@@ -336,8 +336,9 @@ CLAIM_BREAKAGES = {
     "claim-in-a-lesson-that-does-not-check-it": (
         _md_replace("{claim}`lr-decays`.", "{claim}`02_other::lr-decays`."),
         "no check with id 'lr-decays' passed in lesson 02_other"),
-    "plain-number-in-takeaway": (_md_replace("the rate ends at {glue:text}`final_lr`",
-                                             "the rate ends at 0.0125"), "the number(s) ['0.0125']"),
+    "plain-number-in-takeaway": (
+        _md_replace("the rate ends at {glue:text}`final_lr`", "the rate ends at 0.0125"),
+        "the number(s) ['0.0125']"),
     "unglued-key": (_drop_glue, "pastes {glue} 'final_lr', which no output glues"),
     "claim-checked-twice": (_check_output("\u2713 [lr-decays] final",
                                           "\u2713 [lr-decays] x\n\u2713 [lr-decays] final"),
@@ -369,11 +370,12 @@ def test_numbers_a_takeaway_may_hold(text):
 
 def _seed_lesson(folder, stem, claim_id, verdict):
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# L\n\n## Key takeaways\n\n- It is wrong {claim}`%s`."
-                                      % claim_id),
+        nbformat.v4.new_markdown_cell(
+            f"# L\n\n## Key takeaways\n\n- It is wrong {{claim}}`{claim_id}`."),
         nbformat.v4.new_code_cell("claims.seed(...)", execution_count=1, outputs=[
-            nbformat.v4.new_output("stream", name="stdout",
-                                   text=f'\u2713 [{claim_id}] seed claim {verdict}: "s" \u2014 e\n')])])
+            nbformat.v4.new_output(
+                "stream", name="stdout",
+                text=f'\u2713 [{claim_id}] seed claim {verdict}: "s" \u2014 e\n')])])
     nbformat.write(nb, folder / f"{stem}.ipynb")
 
 

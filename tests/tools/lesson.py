@@ -474,8 +474,8 @@ def _unbacked(where: str, text: str, local: dict, folder: Path) -> list[str]:
     """Problems of one Correction box or Key-takeaways bullet with its claim markers."""
     markers = list(_CLAIM_ROLE.finditer(text))
     if not markers:
-        return [f"{where} states no checked claim: add {{claim}}`id` for the "
-                "lrlib.claims check that backs it"]
+        return [(f"{where} states no checked claim: add {{claim}}`id` for the "
+                 "lrlib.claims check that backs it")]
     problems = []
     for m in markers:
         checks = _cross_lesson_checks(m["lesson"], folder) if m["lesson"] else local
