@@ -13,3 +13,6 @@ from .utils import device, seed_everything
 from . import data, models, landscapes, plot
 from .train import evaluate, fit, fit_seeds, History
 from .finder import lr_range_test
+from . import lm, scale
+from .lm import eval_lm, train_lm
+from .scale import total_steps
