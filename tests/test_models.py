@@ -1,4 +1,5 @@
-"""lrlib.models: the MLP, the small CNN and the tiny transformer, built from a seed without touching torch's global RNG."""
+"""lrlib.models: the MLP, the small CNN and the tiny transformer, built from a seed without
+touching torch's global RNG."""
 import pytest
 import torch
 from torch import nn
@@ -88,8 +89,8 @@ def _transformer_params(V, block, d, layers, ratio):
                                     {"d_model": 48, "n_layers": 3, "mlp_ratio": 2}])
 def test_tiny_transformer_shapes_and_parameter_count(kwargs):
     model = lrlib.models.tiny_transformer(103, 64, **kwargs)
-    d = kwargs.get("d_model", 64)
-    expected = _transformer_params(103, 64, d, kwargs.get("n_layers", 2), kwargs.get("mlp_ratio", 4))
+    d, layers = kwargs.get("d_model", 64), kwargs.get("n_layers", 2)
+    expected = _transformer_params(103, 64, d, layers, kwargs.get("mlp_ratio", 4))
     assert lrlib.models.n_params(model) == expected
     assert lrlib.models.n_params(model) < 300_000
     ids = torch.randint(103, (3, 20), generator=torch.Generator().manual_seed(0))
