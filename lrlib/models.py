@@ -9,6 +9,7 @@ weights depend on the seed only, and torch's global random state is left as
 it was.
 """
 import math
+from typing import Optional
 
 import numpy as np
 import torch
@@ -170,8 +171,9 @@ class TinyTransformer(nn.Module):
         return self.head(self.ln(x))
 
 
-def tiny_transformer(vocab_size, block, d_model=64, n_layers=2, n_heads=4, mlp_ratio=4,
-                     dropout=0.0, seed=0):
+def tiny_transformer(vocab_size: int, block: int, d_model: int = 64, n_layers: int = 2,
+                     n_heads: int = 4, mlp_ratio: int = 4, dropout: float = 0.0,
+                     seed: Optional[int] = 0) -> "TinyTransformer":
     """A small pre-norm causal transformer for character-level language modelling.
 
     Token and learned position embeddings, ``n_layers`` blocks of causal

@@ -21,8 +21,8 @@ def _count(name, value, minimum):
     return int(value)
 
 
-def total_steps(dataset_size, batch_size, epochs=1, devices=1, accumulate_grad_batches=1,
-                drop_last=False):
+def total_steps(dataset_size: int, batch_size: int, epochs: int = 1, devices: int = 1,
+                accumulate_grad_batches: int = 1, drop_last: bool = False) -> int:
     """The number of optimizer steps of a run, as each process counts them.
 
     With ``N = dataset_size`` examples, ``W = devices`` processes (all
