@@ -11,6 +11,7 @@ Unlike torch, every argument is checked at construction: a bad value raises
 """
 import math
 import numbers
+import types
 import warnings
 from collections import Counter
 
@@ -22,7 +23,7 @@ from torch.optim import lr_scheduler as _torch
 from . import schedules
 
 __all__ = [
-    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LinearLR", "ConstantLR",
     "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "preview",
 ]
@@ -115,6 +116,30 @@ def _current_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
 
+def _warn_if_resumed_lrs_differ(scheduler, state):
+    """Warn when a group's lr differs from the lr the loaded state says it had (its _last_lr).
+
+    The resume trap: loading the optimizer's state and *then* building a LinearLR or
+    ConstantLR scales the loaded lr by the start factor once more, silently in torch.
+    """
+    saved = state.get("_last_lr")
+    if saved is None:
+        return
+    for i, (group, then) in enumerate(zip(scheduler.optimizer.param_groups, saved)):
+        now, then = float(group["lr"]), float(then)
+        if not math.isclose(now, then, rel_tol=1e-9, abs_tol=1e-15):
+            warnings.warn(
+                f"lrlib: {type(scheduler).__name__}.load_state_dict(): param_groups[{i}]['lr'] "
+                f"is {now!r} but the loaded scheduler state says the lr was {then!r} (its "
+                f"_last_lr). The lr was probably changed after the optimizer's state was "
+                f"loaded, e.g. by building the scheduler afterwards: a LinearLR or ConstantLR "
+                f"built then applies its start factor a second time. Safe order: build the "
+                f"optimizer and the scheduler, then load both states: "
+                f"optimizer.load_state_dict(...), then scheduler.load_state_dict(...).",
+                UserWarning, stacklevel=3)
+            return
+
+
 class _Schedule(LRScheduler):
     """Base of lrlib's schedulers: torch's LRScheduler with a leaner ``step()`` of the same behaviour.
 
@@ -172,6 +197,11 @@ class _Schedule(LRScheduler):
                           "will result in PyTorch skipping the first value of the learning rate "
                           "schedule.", UserWarning, stacklevel=3)
 
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        _warn_if_resumed_lrs_differ(self, state_dict)
+        self.__dict__.update(state_dict)
+
     def _warn_if_called_outside_step(self):
         if not getattr(self, "_get_lr_called_within_step", True):
             warnings.warn("To get the last learning rate computed by the scheduler, "
@@ -193,6 +223,95 @@ class _Schedule(LRScheduler):
 
     def _scaled(self, factor):
         return [group["lr"] * factor for group in self.optimizer.param_groups]
+
+
+# --- a factor given by a function ---------------------------------------------------------
+
+def _check_lr_lambdas(optimizer, lr_lambda):
+    """One callable per parameter group, from a callable or a list/tuple of len(param_groups).
+
+    The messages begin with torch's own ("Expected 2 lr_lambdas, but got 3", "lr_lambda
+    should be a function, but got float") so that code filtering torch's errors still
+    matches, then name the parameter and the value.
+    """
+    n = len(optimizer.param_groups)
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != n:
+            raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}: lr_lambda "
+                             f"must be one function, or a list of one function per parameter "
+                             f"group ({n}), got {_describe(lr_lambda)}")
+        lambdas = list(lr_lambda)
+    else:
+        lambdas = [lr_lambda] * n
+    for i, fn in enumerate(lambdas):
+        if not callable(fn):
+            where = f"lr_lambda[{i}]" if isinstance(lr_lambda, (list, tuple)) else "lr_lambda"
+            raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}: "
+                            f"{where} must be a function of the step returning a factor, "
+                            f"e.g. lambda step: 0.95 ** step, got {_describe(fn)}")
+    return lambdas
+
+
+class _LambdaState:
+    """state_dict as torch's LambdaLR has it: a function or lambda is not saved (None in
+    ``lr_lambdas``), a callable object is saved as a copy of its ``__dict__``."""
+
+    def state_dict(self):
+        """The scheduler's state; ``lr_lambdas`` holds None or a callable object's ``__dict__``."""
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                               for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; callable objects get their ``__dict__`` back."""
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas")
+        _warn_if_resumed_lrs_differ(self, state)
+        self.__dict__.update(state)
+        for fn, fn_state in zip(self.lr_lambdas, saved):
+            if fn_state is not None:
+                fn.__dict__.update(fn_state)
+
+
+class LambdaLR(_LambdaState, _Schedule):
+    """Set the lr to ``base_lr * lr_lambda(t)``: any schedule given as a function of the step.
+
+    ``lr_lambda`` is one function, or a list of one per parameter group. In a
+    state_dict, functions and lambdas are not saved (re-supply them when resuming);
+    a callable object is saved as its ``__dict__``, as torch does.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _check_lr_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        return [base_lr * fn(t) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaState, _Schedule):
+    """Multiply the lr by ``lr_lambda(t)`` at every step: ``lr_t = lr_{t-1} * lr_lambda(t)``.
+
+    Chainable: it scales the current lr, so it composes in ChainedScheduler. The
+    state_dict keeps functions out as :class:`LambdaLR` does.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _check_lr_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        if self._is_initial_step():
+            return _current_lrs(self.optimizer)
+        t = self.last_epoch
+        return [group["lr"] * fn(t) for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 # --- decays by gamma -------------------------------------------------------------------
