@@ -55,7 +55,14 @@ def _check_int(name, value, minimum):
 
 
 def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
-    """Check that ``value`` is a finite real number in the given interval; return it unchanged."""
+    """Check that ``value`` is a finite real number in the given interval; return it.
+
+    A 0-d real tensor (``torch.tensor(0.01)``, which torch's optimizers and schedulers
+    accept) comes back as a float, so it never aliases the caller's tensor.
+    """
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.is_complex() \
+            and value.dtype != torch.bool:
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_describe(value)}")
     if not math.isfinite(value):
@@ -101,6 +108,9 @@ def _check_last_epoch(last_epoch, optimizer):
         for i, group in enumerate(optimizer.param_groups):
             if "initial_lr" not in group:
                 raise ValueError(
+                    # torch's text (torch raises KeyError), then what lrlib adds
+                    f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                    f"scheduler with last_epoch >= 0. lrlib: "
                     f"last_epoch={last_epoch} resumes a schedule, but param_groups[{i}] of the "
                     f"optimizer has no 'initial_lr': load the optimizer's state_dict (saved while "
                     f"the scheduler ran) before building the scheduler, or leave last_epoch=-1 and "
@@ -114,6 +124,30 @@ def _check_gamma(gamma):
 
 def _current_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
+
+
+_HOW_TO = "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+
+STEP_ORDER_WARNING = (
+    # torch's text, word for word (users filter warnings by it), then what lrlib adds
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    f"See more details at {_HOW_TO}"
+    "\nlrlib: this warning is false if you train with torch.amp.GradScaler: "
+    "scaler.step(optimizer) skips optimizer.step() when the gradients contain inf or NaN, "
+    "which is common in the first iterations while the scaler calibrates its scale, so "
+    "your loop can be in the right order. To tell the cases apart: if your code calls "
+    "optimizer.step() (or scaler.step(optimizer)) before scheduler.step() and "
+    "scaler.get_scale() dropped during the first iteration, the scaler skipped the step "
+    "and nothing is wrong (at most the first lr of the schedule was not used); otherwise "
+    "swap the two calls.")
+
+STEP_OVERRIDDEN_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    f"`lr_scheduler.step()`. See more details at {_HOW_TO}")
 
 
 def _warn_if_resumed_lrs_differ(scheduler, state):
@@ -186,16 +220,10 @@ class _Schedule(LRScheduler):
     def _warn_on_step_order(self):
         step = self.optimizer.step
         if not (hasattr(step, "_wrapped_by_lr_sched") or hasattr(step, "_with_counter")):
-            warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate "
-                          "scheduler initialization. Please, make sure to call `optimizer.step()` "
-                          "before `lr_scheduler.step()`.", UserWarning, stacklevel=3)
+            warnings.warn(STEP_OVERRIDDEN_WARNING, UserWarning, stacklevel=3)
         elif not (getattr(self.optimizer, "_opt_called", False)
                   or getattr(self.optimizer, "_step_count", 0) >= 1):
-            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
-                          "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
-                          "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
-                          "will result in PyTorch skipping the first value of the learning rate "
-                          "schedule.", UserWarning, stacklevel=3)
+            warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=3)
 
     def load_state_dict(self, state_dict):
         """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
@@ -546,6 +574,7 @@ class CyclicLR(_Schedule):
             raise TypeError(f"scale_fn must be callable or None, got {_describe(scale_fn)}")
         self._scale_fn_custom = scale_fn
         self.scale_mode = _check_choice("scale_mode", scale_mode, ("cycle", "iterations"))
+        self._init_scale_fn()
         self.cycle_momentum = _check_bool("cycle_momentum", cycle_momentum)
         last_epoch = _check_last_epoch(last_epoch, optimizer)
         if last_epoch == -1:
@@ -575,9 +604,20 @@ class CyclicLR(_Schedule):
         return [schedules.cyclic_value(base_lr, max_lr, height, scale)
                 for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
 
+    def _init_scale_fn(self):
+        """``_scale_fn_ref``, as torch names it: the built-in scale of ``mode`` (a function)."""
+        if self._scale_fn_custom is None:
+            self._scale_fn_ref, self.scale_mode = schedules.cyclic_scale_fn(self.mode, self.gamma)
+
+    def scale_fn(self, x):
+        """The amplitude scale at ``x`` (the cycle or the step, per ``scale_mode``)."""
+        fn = self._scale_fn_custom if self._scale_fn_custom is not None else self._scale_fn_ref
+        return fn(x)
+
     def state_dict(self):
         """The scheduler's state; a custom scale_fn is saved only as its ``__dict__`` (as torch does)."""
         state = super().state_dict()
+        state.pop("_scale_fn_ref", None)  # a function of mode: rebuilt on loading
         fn = state.pop("_scale_fn_custom")
         state["_scale_fn_custom"] = None
         if fn is not None and not isinstance(fn, type(lambda: 0)):
@@ -588,9 +628,11 @@ class CyclicLR(_Schedule):
         """Load a state from :meth:`state_dict`; a custom scale_fn object gets its ``__dict__`` back."""
         state = dict(state_dict)
         fn_state = state.pop("_scale_fn_custom", None)
+        _warn_if_resumed_lrs_differ(self, state)
         self.__dict__.update(state)
         if fn_state is not None:
             self._scale_fn_custom.__dict__.update(fn_state)
+        self._init_scale_fn()
 
 
 class OneCycleLR(_Schedule):
@@ -831,8 +873,14 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
         if len(self.optimizer.param_groups) != len(self.min_lrs):
             if self.default_min_lr is None:
                 raise RuntimeError(
-                    f"the optimizer has {len(self.optimizer.param_groups)} parameter groups but "
-                    f"min_lr was given for {len(self.min_lrs)}; set scheduler.min_lrs to match")
+                    # torch's text, then what lrlib adds
+                    f"The number of param groups in the `optimizer` "
+                    f"({len(self.optimizer.param_groups)}) differs from when "
+                    f"`ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), usually due to "
+                    f"a new param group being added to the optimizer. Please modify the "
+                    f"`min_lrs` field to match the length of the `optimizer` param groups. "
+                    f"lrlib: min_lr was given per group, {self.min_lrs!r}; append the new "
+                    f"group's floor, e.g. scheduler.min_lrs.append(0.0)")
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
         for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
             old_lr = float(group["lr"])
