@@ -150,6 +150,19 @@ STEP_OVERRIDDEN_WARNING = (
     f"`lr_scheduler.step()`. See more details at {_HOW_TO}")
 
 
+_COMPOSITE_LOADING = []  # non-empty while SequentialLR/ChainedScheduler loads its parts
+
+
+def _load_composite(scheduler, load, state_dict):
+    """Load a composite's state: check its own _last_lr, not its parts'."""
+    _warn_if_resumed_lrs_differ(scheduler, state_dict)
+    _COMPOSITE_LOADING.append(scheduler)
+    try:
+        load(state_dict)
+    finally:
+        _COMPOSITE_LOADING.pop()
+
+
 def _warn_if_resumed_lrs_differ(scheduler, state):
     """Warn when a group's lr differs from the lr the loaded state says it had (its _last_lr).
 
@@ -157,8 +170,8 @@ def _warn_if_resumed_lrs_differ(scheduler, state):
     ConstantLR scales the loaded lr by the start factor once more, silently in torch.
     """
     saved = state.get("_last_lr")
-    if saved is None:
-        return
+    if saved is None or _COMPOSITE_LOADING:
+        return  # a part of a composite: only the composite's own _last_lr is the group's lr
     for i, (group, then) in enumerate(zip(scheduler.optimizer.param_groups, saved)):
         now, then = float(group["lr"]), float(then)
         if not math.isclose(now, then, rel_tol=1e-9, abs_tol=1e-15):
@@ -929,6 +942,10 @@ class SequentialLR(_torch.SequentialLR):
         super().__init__(optimizer, list(schedulers), list(milestones),
                          _check_last_epoch(last_epoch, optimizer))
 
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        _load_composite(self, super().load_state_dict, state_dict)
+
 
 class ChainedScheduler(_torch.ChainedScheduler):
     """Step several chainable schedulers together; their factors multiply (e.g. a constant factor and a decay)."""
@@ -942,6 +959,10 @@ class ChainedScheduler(_torch.ChainedScheduler):
         _check_schedulers("ChainedScheduler", schedulers, optimizer)
         super().__init__(list(schedulers), optimizer)
 
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        _load_composite(self, super().load_state_dict, state_dict)
+
 
 # --- preview ------------------------------------------------------------------------------------
 
@@ -949,9 +970,10 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
             optimizer="sgd", **kwargs):
     """The lr at each of ``steps`` steps of a schedule, without training.
 
-    ``scheduler`` is a scheduler class (built as ``scheduler(optimizer, **kwargs)``) or a
-    function of the optimizer returning a scheduler (for SequentialLR and
-    ChainedScheduler). Element ``i`` is the lr in effect for optimizer step ``i``:
+    ``scheduler`` is a scheduler class (built as ``scheduler(optimizer, **kwargs)``), its
+    name in :mod:`lrlib.registry` (``"SequentialLR"`` takes its parts as
+    ``schedulers=[[name, kwargs], ...]``; see :func:`lrlib.registry.build`), or a
+    function of the optimizer returning a scheduler. Element ``i`` is the lr in effect for optimizer step ``i``:
     element 0 right after construction, then one element after each
     ``scheduler.step()``. For ReduceLROnPlateau pass ``metrics``, the metric observed
     at the end of each step (``steps`` defaults to ``len(metrics)``).
@@ -972,7 +994,10 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
     param = torch.nn.Parameter(torch.zeros(1))
     opt = (torch.optim.SGD([param], lr=lr, momentum=0.9) if optimizer == "sgd"
            else torch.optim.Adam([param], lr=lr))
-    if isinstance(scheduler, type):
+    if isinstance(scheduler, str):
+        from . import registry  # registry imports this module
+        sched = registry.build(scheduler, opt, **kwargs)
+    elif isinstance(scheduler, type):
         sched = scheduler(opt, **kwargs)
     elif callable(scheduler):
         if kwargs:
@@ -980,8 +1005,8 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
                             f"a function of the optimizer takes none")
         sched = scheduler(opt)
     else:
-        raise TypeError(f"scheduler must be a scheduler class or a function of the optimizer, "
-                        f"got {_describe(scheduler)}")
+        raise TypeError(f"scheduler must be a scheduler class, its name or a function of the "
+                        f"optimizer, got {_describe(scheduler)}")
     plateau = isinstance(sched, _torch.ReduceLROnPlateau)
     if plateau and metrics is None:
         raise ValueError("ReduceLROnPlateau needs metrics, the metric observed at each step")
