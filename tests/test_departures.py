@@ -82,10 +82,9 @@ def _warnings_of(module, make, order):
 
 @pytest.mark.parametrize("name", ["StepLR", "LambdaLR", "CyclicLR", "OneCycleLR"])
 def test_step_order_warning_begins_with_torch_text(name):
-    make = {"StepLR": lambda m, o: m.StepLR(o, 3),
-            "LambdaLR": lambda m, o: m.LambdaLR(o, lambda t: 0.9 ** t),
-            "CyclicLR": lambda m, o: m.CyclicLR(o, 0.01, 0.1),
-            "OneCycleLR": lambda m, o: m.OneCycleLR(o, 0.1, total_steps=10)}[name]
+    def make(module, opt):
+        return lrlib.registry.build(name, opt, module, **lrlib.registry.get(name).example.kwargs)
+
     theirs = _warnings_of(torch_schedulers, make, "scheduler first")
     ours = _warnings_of(lrlib, make, "scheduler first")
     assert len(theirs) == len(ours) == 1
