@@ -42,8 +42,9 @@ def builders():
             continue
         for example in entry.examples:
             label = f"{entry.name} {example.label}".strip()
-            table[label] = ((lambda name, kwargs: lambda m, o: registry.build(name, o, m, **kwargs))(
-                entry.name, example.kwargs), example.steps - 1, example.metrics)
+            build = (lambda name, kwargs: lambda m, o: registry.build(name, o, m, **kwargs))(
+                entry.name, example.kwargs)
+            table[label] = (build, example.steps - 1, example.metrics)
     return table
 
 

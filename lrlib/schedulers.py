@@ -23,7 +23,8 @@ from torch.optim import lr_scheduler as _torch
 from . import schedules
 
 __all__ = [
-    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR",
+    "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LinearLR", "ConstantLR",
     "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "preview",
 ]
@@ -352,7 +353,8 @@ class MultiplicativeLR(_LambdaState, _Schedule):
         if self._is_initial_step():
             return _current_lrs(self.optimizer)
         t = self.last_epoch
-        return [group["lr"] * fn(t) for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [group["lr"] * fn(t)
+                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 # --- decays by gamma -------------------------------------------------------------------
@@ -973,8 +975,8 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
     ``scheduler`` is a scheduler class (built as ``scheduler(optimizer, **kwargs)``), its
     name in :mod:`lrlib.registry` (``"SequentialLR"`` takes its parts as
     ``schedulers=[[name, kwargs], ...]``; see :func:`lrlib.registry.build`), or a
-    function of the optimizer returning a scheduler. Element ``i`` is the lr in effect for optimizer step ``i``:
-    element 0 right after construction, then one element after each
+    function of the optimizer returning a scheduler. Element ``i`` is the lr in effect for
+    optimizer step ``i``: element 0 right after construction, then one element after each
     ``scheduler.step()``. For ReduceLROnPlateau pass ``metrics``, the metric observed
     at the end of each step (``steps`` defaults to ``len(metrics)``).
     ``optimizer`` is 'sgd' (momentum 0.9) or 'adam'; with ``return_momentum=True``

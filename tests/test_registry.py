@@ -84,7 +84,8 @@ def test_get_and_build_name_what_is_wrong():
         registry.get("StepRL")
     assert registry.get(lrlib.StepLR) is registry.SCHEDULERS["StepLR"]
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    chained = registry.build("ChainedScheduler", opt, **registry.get("ChainedScheduler").example.kwargs)
+    kwargs = registry.get("ChainedScheduler").example.kwargs
+    chained = registry.build("ChainedScheduler", opt, **kwargs)
     assert isinstance(chained, lrlib.ChainedScheduler)
 
 

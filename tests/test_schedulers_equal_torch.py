@@ -209,7 +209,8 @@ def test_every_variant_is_drawn():
                   ("SequentialLR", "warmup_cosine"), ("SequentialLR", "constant_exponential"),
                   ("SequentialLR", "warmup_restarts"), ("SequentialLR", "random"),
                   ("ChainedScheduler", "ConstantLR+ExponentialLR"), ("ChainedScheduler", "ConstantLR+StepLR"),
-                  ("ChainedScheduler", "ConstantLR+MultiStepLR"), ("ChainedScheduler", "ConstantLR+CosineAnnealingLR"),
+                  ("ChainedScheduler", "ConstantLR+MultiStepLR"),
+                  ("ChainedScheduler", "ConstantLR+CosineAnnealingLR"),
                   ("LambdaLR", "cosine_annealing"), ("LambdaLR", "halving_every_ten"),
                   ("MultiplicativeLR", "ConstantFactor"), ("MultiplicativeLR", "gentle_factor")]:
         assert count(*words) >= 2, f"no more than {count(*words)} configuration(s) with {words}"
