@@ -6,9 +6,10 @@ __version__ = "0.1.0"
 from . import schedules
 from .schedulers import (
     ChainedScheduler, ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
-    ExponentialLR, LinearLR, LRScheduler, MultiStepLR, OneCycleLR, PolynomialLR,
-    ReduceLROnPlateau, SequentialLR, StepLR, preview,
+    ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR, OneCycleLR,
+    PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR, preview,
 )
+from . import registry
 from .utils import device, seed_everything
 from . import data, models, landscapes, plot
 from .train import evaluate, fit, fit_seeds, History

@@ -11,6 +11,7 @@ Unlike torch, every argument is checked at construction: a bad value raises
 """
 import math
 import numbers
+import types
 import warnings
 from collections import Counter
 
@@ -22,7 +23,8 @@ from torch.optim import lr_scheduler as _torch
 from . import schedules
 
 __all__ = [
-    "LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
+    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR",
+    "CosineAnnealingLR",
     "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LinearLR", "ConstantLR",
     "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "preview",
 ]
@@ -54,7 +56,14 @@ def _check_int(name, value, minimum):
 
 
 def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
-    """Check that ``value`` is a finite real number in the given interval; return it unchanged."""
+    """Check that ``value`` is a finite real number in the given interval; return it.
+
+    A 0-d real tensor (``torch.tensor(0.01)``, which torch's optimizers and schedulers
+    accept) comes back as a float, so it never aliases the caller's tensor.
+    """
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.is_complex() \
+            and value.dtype != torch.bool:
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_describe(value)}")
     if not math.isfinite(value):
@@ -100,6 +109,9 @@ def _check_last_epoch(last_epoch, optimizer):
         for i, group in enumerate(optimizer.param_groups):
             if "initial_lr" not in group:
                 raise ValueError(
+                    # torch's text (torch raises KeyError), then what lrlib adds
+                    f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
+                    f"scheduler with last_epoch >= 0. lrlib: "
                     f"last_epoch={last_epoch} resumes a schedule, but param_groups[{i}] of the "
                     f"optimizer has no 'initial_lr': load the optimizer's state_dict (saved while "
                     f"the scheduler ran) before building the scheduler, or leave last_epoch=-1 and "
@@ -113,6 +125,67 @@ def _check_gamma(gamma):
 
 def _current_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
+
+
+_HOW_TO = "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate"
+
+STEP_ORDER_WARNING = (
+    # torch's text, word for word (users filter warnings by it), then what lrlib adds
+    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+    "will result in PyTorch skipping the first value of the learning rate schedule. "
+    f"See more details at {_HOW_TO}"
+    "\nlrlib: this warning is false if you train with torch.amp.GradScaler: "
+    "scaler.step(optimizer) skips optimizer.step() when the gradients contain inf or NaN, "
+    "which is common in the first iterations while the scaler calibrates its scale, so "
+    "your loop can be in the right order. To tell the cases apart: if your code calls "
+    "optimizer.step() (or scaler.step(optimizer)) before scheduler.step() and "
+    "scaler.get_scale() dropped during the first iteration, the scaler skipped the step "
+    "and nothing is wrong (at most the first lr of the schedule was not used); otherwise "
+    "swap the two calls.")
+
+STEP_OVERRIDDEN_WARNING = (
+    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+    "initialization. Please, make sure to call `optimizer.step()` before "
+    f"`lr_scheduler.step()`. See more details at {_HOW_TO}")
+
+
+_COMPOSITE_LOADING = []  # non-empty while SequentialLR/ChainedScheduler loads its parts
+
+
+def _load_composite(scheduler, load, state_dict):
+    """Load a composite's state: check its own _last_lr, not its parts'."""
+    _warn_if_resumed_lrs_differ(scheduler, state_dict)
+    _COMPOSITE_LOADING.append(scheduler)
+    try:
+        load(state_dict)
+    finally:
+        _COMPOSITE_LOADING.pop()
+
+
+def _warn_if_resumed_lrs_differ(scheduler, state):
+    """Warn when a group's lr differs from the lr the loaded state says it had (its _last_lr).
+
+    The resume trap: loading the optimizer's state and *then* building a LinearLR or
+    ConstantLR scales the loaded lr by the start factor once more, silently in torch.
+    """
+    saved = state.get("_last_lr")
+    if saved is None or _COMPOSITE_LOADING:
+        return  # a part of a composite: only the composite's own _last_lr is the group's lr
+    for i, (group, then) in enumerate(zip(scheduler.optimizer.param_groups, saved)):
+        now, then = float(group["lr"]), float(then)
+        if not math.isclose(now, then, rel_tol=1e-9, abs_tol=1e-15):
+            warnings.warn(
+                f"lrlib: {type(scheduler).__name__}.load_state_dict(): param_groups[{i}]['lr'] "
+                f"is {now!r} but the loaded scheduler state says the lr was {then!r} (its "
+                f"_last_lr). The lr was probably changed after the optimizer's state was "
+                f"loaded, e.g. by building the scheduler afterwards: a LinearLR or ConstantLR "
+                f"built then applies its start factor a second time. Safe order: build the "
+                f"optimizer and the scheduler, then load both states: "
+                f"optimizer.load_state_dict(...), then scheduler.load_state_dict(...).",
+                UserWarning, stacklevel=3)
+            return
 
 
 class _Schedule(LRScheduler):
@@ -161,16 +234,15 @@ class _Schedule(LRScheduler):
     def _warn_on_step_order(self):
         step = self.optimizer.step
         if not (hasattr(step, "_wrapped_by_lr_sched") or hasattr(step, "_with_counter")):
-            warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate "
-                          "scheduler initialization. Please, make sure to call `optimizer.step()` "
-                          "before `lr_scheduler.step()`.", UserWarning, stacklevel=3)
+            warnings.warn(STEP_OVERRIDDEN_WARNING, UserWarning, stacklevel=3)
         elif not (getattr(self.optimizer, "_opt_called", False)
                   or getattr(self.optimizer, "_step_count", 0) >= 1):
-            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
-                          "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
-                          "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
-                          "will result in PyTorch skipping the first value of the learning rate "
-                          "schedule.", UserWarning, stacklevel=3)
+            warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=3)
+
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        _warn_if_resumed_lrs_differ(self, state_dict)
+        self.__dict__.update(state_dict)
 
     def _warn_if_called_outside_step(self):
         if not getattr(self, "_get_lr_called_within_step", True):
@@ -193,6 +265,96 @@ class _Schedule(LRScheduler):
 
     def _scaled(self, factor):
         return [group["lr"] * factor for group in self.optimizer.param_groups]
+
+
+# --- a factor given by a function ---------------------------------------------------------
+
+def _check_lr_lambdas(optimizer, lr_lambda):
+    """One callable per parameter group, from a callable or a list/tuple of len(param_groups).
+
+    The messages begin with torch's own ("Expected 2 lr_lambdas, but got 3", "lr_lambda
+    should be a function, but got float") so that code filtering torch's errors still
+    matches, then name the parameter and the value.
+    """
+    n = len(optimizer.param_groups)
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != n:
+            raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}: lr_lambda "
+                             f"must be one function, or a list of one function per parameter "
+                             f"group ({n}), got {_describe(lr_lambda)}")
+        lambdas = list(lr_lambda)
+    else:
+        lambdas = [lr_lambda] * n
+    for i, fn in enumerate(lambdas):
+        if not callable(fn):
+            where = f"lr_lambda[{i}]" if isinstance(lr_lambda, (list, tuple)) else "lr_lambda"
+            raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}: "
+                            f"{where} must be a function of the step returning a factor, "
+                            f"e.g. lambda step: 0.95 ** step, got {_describe(fn)}")
+    return lambdas
+
+
+class _LambdaState:
+    """state_dict as torch's LambdaLR has it: a function or lambda is not saved (None in
+    ``lr_lambdas``), a callable object is saved as a copy of its ``__dict__``."""
+
+    def state_dict(self):
+        """The scheduler's state; ``lr_lambdas`` holds None or a callable object's ``__dict__``."""
+        state = {key: value for key, value in self.__dict__.items()
+                 if key not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+                               for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; callable objects get their ``__dict__`` back."""
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas")
+        _warn_if_resumed_lrs_differ(self, state)
+        self.__dict__.update(state)
+        for fn, fn_state in zip(self.lr_lambdas, saved):
+            if fn_state is not None:
+                fn.__dict__.update(fn_state)
+
+
+class LambdaLR(_LambdaState, _Schedule):
+    """Set the lr to ``base_lr * lr_lambda(t)``: any schedule given as a function of the step.
+
+    ``lr_lambda`` is one function, or a list of one per parameter group. In a
+    state_dict, functions and lambdas are not saved (re-supply them when resuming);
+    a callable object is saved as its ``__dict__``, as torch does.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _check_lr_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        return [base_lr * fn(t) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaState, _Schedule):
+    """Multiply the lr by ``lr_lambda(t)`` at every step: ``lr_t = lr_{t-1} * lr_lambda(t)``.
+
+    Chainable: it scales the current lr, so it composes in ChainedScheduler. The
+    state_dict keeps functions out as :class:`LambdaLR` does.
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _check_lr_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        if self._is_initial_step():
+            return _current_lrs(self.optimizer)
+        t = self.last_epoch
+        return [group["lr"] * fn(t)
+                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
 
 # --- decays by gamma -------------------------------------------------------------------
@@ -427,6 +589,7 @@ class CyclicLR(_Schedule):
             raise TypeError(f"scale_fn must be callable or None, got {_describe(scale_fn)}")
         self._scale_fn_custom = scale_fn
         self.scale_mode = _check_choice("scale_mode", scale_mode, ("cycle", "iterations"))
+        self._init_scale_fn()
         self.cycle_momentum = _check_bool("cycle_momentum", cycle_momentum)
         last_epoch = _check_last_epoch(last_epoch, optimizer)
         if last_epoch == -1:
@@ -456,9 +619,20 @@ class CyclicLR(_Schedule):
         return [schedules.cyclic_value(base_lr, max_lr, height, scale)
                 for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
 
+    def _init_scale_fn(self):
+        """``_scale_fn_ref``, as torch names it: the built-in scale of ``mode`` (a function)."""
+        if self._scale_fn_custom is None:
+            self._scale_fn_ref, self.scale_mode = schedules.cyclic_scale_fn(self.mode, self.gamma)
+
+    def scale_fn(self, x):
+        """The amplitude scale at ``x`` (the cycle or the step, per ``scale_mode``)."""
+        fn = self._scale_fn_custom if self._scale_fn_custom is not None else self._scale_fn_ref
+        return fn(x)
+
     def state_dict(self):
         """The scheduler's state; a custom scale_fn is saved only as its ``__dict__`` (as torch does)."""
         state = super().state_dict()
+        state.pop("_scale_fn_ref", None)  # a function of mode: rebuilt on loading
         fn = state.pop("_scale_fn_custom")
         state["_scale_fn_custom"] = None
         if fn is not None and not isinstance(fn, type(lambda: 0)):
@@ -469,9 +643,11 @@ class CyclicLR(_Schedule):
         """Load a state from :meth:`state_dict`; a custom scale_fn object gets its ``__dict__`` back."""
         state = dict(state_dict)
         fn_state = state.pop("_scale_fn_custom", None)
+        _warn_if_resumed_lrs_differ(self, state)
         self.__dict__.update(state)
         if fn_state is not None:
             self._scale_fn_custom.__dict__.update(fn_state)
+        self._init_scale_fn()
 
 
 class OneCycleLR(_Schedule):
@@ -712,8 +888,14 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
         if len(self.optimizer.param_groups) != len(self.min_lrs):
             if self.default_min_lr is None:
                 raise RuntimeError(
-                    f"the optimizer has {len(self.optimizer.param_groups)} parameter groups but "
-                    f"min_lr was given for {len(self.min_lrs)}; set scheduler.min_lrs to match")
+                    # torch's text, then what lrlib adds
+                    f"The number of param groups in the `optimizer` "
+                    f"({len(self.optimizer.param_groups)}) differs from when "
+                    f"`ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), usually due to "
+                    f"a new param group being added to the optimizer. Please modify the "
+                    f"`min_lrs` field to match the length of the `optimizer` param groups. "
+                    f"lrlib: min_lr was given per group, {self.min_lrs!r}; append the new "
+                    f"group's floor, e.g. scheduler.min_lrs.append(0.0)")
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
         for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
             old_lr = float(group["lr"])
@@ -762,6 +944,10 @@ class SequentialLR(_torch.SequentialLR):
         super().__init__(optimizer, list(schedulers), list(milestones),
                          _check_last_epoch(last_epoch, optimizer))
 
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        _load_composite(self, super().load_state_dict, state_dict)
+
 
 class ChainedScheduler(_torch.ChainedScheduler):
     """Step several chainable schedulers together; their factors multiply (e.g. a constant factor and a decay)."""
@@ -775,6 +961,10 @@ class ChainedScheduler(_torch.ChainedScheduler):
         _check_schedulers("ChainedScheduler", schedulers, optimizer)
         super().__init__(list(schedulers), optimizer)
 
+    def load_state_dict(self, state_dict):
+        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        _load_composite(self, super().load_state_dict, state_dict)
+
 
 # --- preview ------------------------------------------------------------------------------------
 
@@ -782,10 +972,11 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
             optimizer="sgd", **kwargs):
     """The lr at each of ``steps`` steps of a schedule, without training.
 
-    ``scheduler`` is a scheduler class (built as ``scheduler(optimizer, **kwargs)``) or a
-    function of the optimizer returning a scheduler (for SequentialLR and
-    ChainedScheduler). Element ``i`` is the lr in effect for optimizer step ``i``:
-    element 0 right after construction, then one element after each
+    ``scheduler`` is a scheduler class (built as ``scheduler(optimizer, **kwargs)``), its
+    name in :mod:`lrlib.registry` (``"SequentialLR"`` takes its parts as
+    ``schedulers=[[name, kwargs], ...]``; see :func:`lrlib.registry.build`), or a
+    function of the optimizer returning a scheduler. Element ``i`` is the lr in effect for
+    optimizer step ``i``: element 0 right after construction, then one element after each
     ``scheduler.step()``. For ReduceLROnPlateau pass ``metrics``, the metric observed
     at the end of each step (``steps`` defaults to ``len(metrics)``).
     ``optimizer`` is 'sgd' (momentum 0.9) or 'adam'; with ``return_momentum=True``
@@ -805,7 +996,10 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
     param = torch.nn.Parameter(torch.zeros(1))
     opt = (torch.optim.SGD([param], lr=lr, momentum=0.9) if optimizer == "sgd"
            else torch.optim.Adam([param], lr=lr))
-    if isinstance(scheduler, type):
+    if isinstance(scheduler, str):
+        from . import registry  # registry imports this module
+        sched = registry.build(scheduler, opt, **kwargs)
+    elif isinstance(scheduler, type):
         sched = scheduler(opt, **kwargs)
     elif callable(scheduler):
         if kwargs:
@@ -813,8 +1007,8 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
                             f"a function of the optimizer takes none")
         sched = scheduler(opt)
     else:
-        raise TypeError(f"scheduler must be a scheduler class or a function of the optimizer, "
-                        f"got {_describe(scheduler)}")
+        raise TypeError(f"scheduler must be a scheduler class, its name or a function of the "
+                        f"optimizer, got {_describe(scheduler)}")
     plateau = isinstance(sched, _torch.ReduceLROnPlateau)
     if plateau and metrics is None:
         raise ValueError("ReduceLROnPlateau needs metrics, the metric observed at each step")

@@ -18,7 +18,7 @@ __all__ = [
     "step_decay", "step_decay_count", "multistep_decay", "multistep_decay_count",
     "exponential_decay", "cosine_annealing", "cosine_warm_restarts",
     "warm_restart_position", "cyclic", "cyclic_momentum", "cyclic_position",
-    "cyclic_scale", "cyclic_value", "one_cycle_position",
+    "cyclic_scale", "cyclic_scale_fn", "cyclic_value", "one_cycle_position",
     "one_cycle", "one_cycle_momentum", "one_cycle_phases", "piecewise_anneal", "anneal",
     "linear", "linear_factor", "constant", "polynomial", "polynomial_factor", "plateau_improved", "plateau_reduced",
 ]
@@ -163,8 +163,16 @@ def cyclic_position(t, step_size_up=2000, step_size_down=None):
     return cycle, height
 
 
-def _cyclic_scale_fn(mode, gamma):
-    """The built-in amplitude scalings of CyclicLR and the quantity each is a function of."""
+def cyclic_scale_fn(mode, gamma=1.0):
+    """CyclicLR's built-in amplitude scale for ``mode`` and what it is a function of.
+
+    Returns ``(function, scale_mode)``: ``1`` of the cycle ('triangular'),
+    ``1 / 2**(cycle - 1)`` ('triangular2'), ``gamma**t`` of the step ('exp_range').
+
+    >>> fn, of = cyclic_scale_fn("triangular2")
+    >>> fn(3), of
+    (0.25, 'cycle')
+    """
     if mode == "triangular":
         return _triangular, "cycle"
     if mode == "triangular2":
@@ -190,7 +198,7 @@ def cyclic_scale(t, cycle, mode="triangular", gamma=1.0, scale_fn=None, scale_mo
     number (``scale_mode='cycle'``) or on the step (``scale_mode='iterations'``).
     """
     if scale_fn is None:
-        scale_fn, scale_mode = _cyclic_scale_fn(mode, gamma)
+        scale_fn, scale_mode = cyclic_scale_fn(mode, gamma)
     x = cycle if scale_mode == "cycle" else t
     if isinstance(x, np.ndarray):
         return np.array([scale_fn(v) for v in x.ravel()], dtype=float).reshape(x.shape)

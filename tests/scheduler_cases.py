@@ -12,6 +12,7 @@ schedule (lrlib is stricter than torch; the stricter cases are in
 test_scheduler_errors.py).
 """
 import math
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,18 +20,15 @@ import torch
 from torch.optim import lr_scheduler as torch_schedulers
 
 import lrlib
+from lrlib import registry
 
-CLASS_NAMES = (
-    "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-    "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LinearLR",
-    "ConstantLR", "PolynomialLR", "ReduceLROnPlateau", "SequentialLR",
-    "ChainedScheduler",
-)
-COMPOSITES = ("SequentialLR", "ChainedScheduler")
+# Every class of lrlib's registry that torch also has (the others have no twin to equal).
+CLASS_NAMES = tuple(name for name in registry.NAMES if hasattr(torch_schedulers, name))
+COMPOSITES = tuple(name for name in CLASS_NAMES if registry.get(name).kind == "composite")
 # Schedulers that scale the current lr of each group, so that they compose in
-# ChainedScheduler (torch's "chainable" form).
-CHAINABLE = ("StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-             "LinearLR", "ConstantLR", "PolynomialLR")
+# ChainedScheduler (torch's "chainable" form), and have a closed form for step(epoch).
+CHAINABLE = tuple(name for name in CLASS_NAMES if registry.get(name).kind == "chainable"
+                  and registry.get(name).schedule is not None)
 
 
 # Custom CyclicLR scale functions. Module-level functions (not lambdas) so a
@@ -272,6 +270,45 @@ def _polynomiallr(rng):
     return _drop_some(rng, kw, ["total_iters", "power"]), _i(rng.integers(1, 400))
 
 
+def halving_every_ten(t):
+    """A plain function as lr_lambda: torch leaves it out of the state_dict."""
+    return 0.5 ** (t // 10)
+
+
+def gentle_factor(t):
+    """A plain function as MultiplicativeLR's lr_lambda: 0.99 on odd steps, else 1."""
+    return 0.99 if t % 2 else 1.0
+
+
+def _lambda_factor(rng):
+    kind = _i(rng.integers(0, 4))
+    if kind == 0:
+        return registry.ScheduleFactor("cosine_annealing", {"T_max": _i(rng.integers(5, 200))})
+    if kind == 1:
+        return registry.ScheduleFactor("exponential_decay", {"gamma": _f(rng.uniform(0.9, 0.999))})
+    if kind == 2:
+        return registry.ScheduleFactor("linear", {"start_factor": _f(rng.uniform(0.05, 1.0)),
+                                                  "total_iters": _i(rng.integers(1, 100))})
+    return halving_every_ten
+
+
+def _multiplicative_factor(rng):
+    return (registry.ConstantFactor(_f(rng.uniform(0.9, 1.0))) if rng.random() < 0.6
+            else gentle_factor)
+
+
+def _lambdas(rng, n_groups, make):
+    """One lr_lambda, or a list of one per group; the variant names the kinds drawn."""
+    if n_groups > 1 and rng.random() < 0.5:
+        fns = [make(rng) for _ in range(n_groups)]
+        kw = {"lr_lambda": fns}
+    else:
+        fns = [make(rng)]
+        kw = {"lr_lambda": fns[0]}
+    names = [getattr(fn, "function", getattr(fn, "__name__", type(fn).__name__)) for fn in fns]
+    return kw, "+".join(names), _i(rng.integers(1, 300))
+
+
 def _per_group_or_scalar(rng, values):
     return list(values) if (len(values) > 1 and rng.random() < 0.6) else values[0]
 
@@ -501,9 +538,14 @@ def _fractional_epochs(rng):
     return [e + i / iters for e in range(n_epochs) for i in range(iters)], iters
 
 
+def name_seed(name):
+    """A seed of the class name alone, so that adding a class changes no other draw."""
+    return zlib.crc32(name.encode())
+
+
 def make_cases(name, count, seed=0):
     """``count`` random configurations of class ``name``."""
-    rng = np.random.default_rng([seed, CLASS_NAMES.index(name)])
+    rng = np.random.default_rng([seed, name_seed(name)])
     cases = []
     for index in range(count):
         metrics = epochs = None
@@ -515,6 +557,10 @@ def make_cases(name, count, seed=0):
                    "ExponentialLR": _exponentiallr, "LinearLR": _linearlr,
                    "ConstantLR": _constantlr, "PolynomialLR": _polynomiallr}[name]
             kwargs, steps = gen(rng)
+        elif name in ("LambdaLR", "MultiplicativeLR"):
+            opt = _optimizer(rng)
+            make = _lambda_factor if name == "LambdaLR" else _multiplicative_factor
+            kwargs, variant, steps = _lambdas(rng, len(opt["lrs"]), make)
         elif name == "CosineAnnealingLR":
             opt = _optimizer(rng)
             kwargs, steps = _cosineannealinglr(rng, opt["lrs"])

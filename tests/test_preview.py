@@ -13,26 +13,13 @@ import torch
 from torch.optim import lr_scheduler as torch_schedulers
 
 import lrlib
+from lrlib import registry
 
-# (class name, lr, steps, kwargs): one configuration per class, chosen so that
-# the schedule moves within the steps shown.
-CONFIGS = [
-    ("StepLR", 0.1, 50, {"step_size": 7, "gamma": 0.5}),
-    ("MultiStepLR", 0.05, 60, {"milestones": [10, 25, 40], "gamma": 0.3}),
-    ("ExponentialLR", 0.2, 80, {"gamma": 0.95}),
-    ("CosineAnnealingLR", 0.1, 130, {"T_max": 50, "eta_min": 0.001}),
-    ("CosineAnnealingWarmRestarts", 0.1, 100, {"T_0": 10, "T_mult": 2, "eta_min": 0.0}),
-    ("CyclicLR", 0.1, 120, {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 15,
-                            "mode": "triangular2"}),
-    ("CyclicLR", 0.1, 120, {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10,
-                            "step_size_down": 20, "mode": "exp_range", "gamma": 0.99}),
-    ("OneCycleLR", 0.1, 100, {"max_lr": 0.3, "total_steps": 100}),
-    ("OneCycleLR", 0.1, 90, {"max_lr": 0.3, "epochs": 9, "steps_per_epoch": 10,
-                             "three_phase": True, "anneal_strategy": "linear"}),
-    ("LinearLR", 0.1, 40, {"start_factor": 0.1, "total_iters": 20}),
-    ("ConstantLR", 0.1, 30, {"factor": 0.25, "total_iters": 12}),
-    ("PolynomialLR", 0.1, 40, {"total_iters": 30, "power": 2.0}),
-]
+# (class name, lr, steps, kwargs, label): every example of the registry for a scheduler
+# stepped without a metric and built directly (not a composite).
+CONFIGS = [(entry.name, example.lr, example.steps, example.kwargs, example.label)
+           for entry in registry.SCHEDULERS.values() if entry.kind in ("chainable", "closed form")
+           for example in entry.examples]
 
 
 def plateau_metrics(n=120):
@@ -61,12 +48,12 @@ def by_hand(module, name, steps, lr, kwargs, metrics=None, optimizer="sgd"):
 
 
 def config_id(config):
-    return f"{config[0]}-{'-'.join(f'{k}={v}' for k, v in config[3].items() if k in ('mode', 'three_phase'))}".rstrip("-")
+    return f"{config[0]}-{config[4]}".rstrip("-").replace(" ", "_")
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
 def test_preview_equals_stepping_the_scheduler(config):
-    name, lr, steps, kwargs = config
+    name, lr, steps, kwargs, _ = config
     shown = lrlib.preview(getattr(lrlib, name), steps, lr=lr, **kwargs)
     assert isinstance(shown, np.ndarray) and shown.shape == (steps,) and shown.dtype == float
     ours, _ = by_hand(lrlib, name, steps, lr, kwargs)
@@ -174,10 +161,33 @@ def test_preview_bad_lr(lr):
     assert "lr" in str(info.value)
 
 
+@pytest.mark.parametrize("name", registry.NAMES)
+def test_preview_by_name_runs_every_example_of_the_registry(name):
+    """preview(name) builds from the registry; it equals torch's twin, built the same way."""
+    for example in registry.get(name).examples:
+        shown = lrlib.preview(name, example.steps, lr=example.lr, metrics=example.metrics,
+                              **example.kwargs)
+        assert shown.shape == (example.steps,) and len(np.unique(shown)) >= 2
+        if not hasattr(torch_schedulers, name):
+            continue
+        param = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([param], lr=example.lr, momentum=0.9)
+        sched = registry.build(name, opt, torch_schedulers, **example.kwargs)
+        theirs = [opt.param_groups[0]["lr"]]
+        for i in range(example.steps - 1):
+            opt.step()
+            sched.step(example.metrics[i]) if example.metrics else sched.step()
+            theirs.append(opt.param_groups[0]["lr"])
+        np.testing.assert_allclose(shown, theirs, rtol=1e-9, atol=1e-12 * example.lr)
+
+
 def test_preview_bad_scheduler_and_arguments():
+    with pytest.raises(ValueError) as info:
+        lrlib.preview("StepRL", 5, lr=0.1, step_size=2)
+    assert "StepRL" in str(info.value) and "StepLR" in str(info.value)
     with pytest.raises(TypeError) as info:
-        lrlib.preview("StepLR", 5, lr=0.1, step_size=2)
-    assert "scheduler" in str(info.value) and "StepLR" in str(info.value)
+        lrlib.preview(42, 5, lr=0.1)
+    assert "scheduler" in str(info.value) and "42" in str(info.value)
     with pytest.raises(ValueError) as info:  # the scheduler's own checks still apply
         lrlib.preview(lrlib.StepLR, 5, lr=0.1, step_size=0)
     assert "step_size" in str(info.value)

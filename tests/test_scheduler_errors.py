@@ -16,27 +16,25 @@ import torch
 from torch.optim import lr_scheduler as torch_schedulers
 
 import lrlib
+from lrlib import registry
 
 NAN, INF = math.nan, math.inf
 
-BASELINES = {
-    "StepLR": {"step_size": 10, "gamma": 0.5},
-    "MultiStepLR": {"milestones": [10, 20], "gamma": 0.5},
-    "ExponentialLR": {"gamma": 0.9},
-    "CosineAnnealingLR": {"T_max": 10, "eta_min": 0.0},
-    "CosineAnnealingWarmRestarts": {"T_0": 10, "T_mult": 1, "eta_min": 0.0},
-    "CyclicLR": {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10},
-    "OneCycleLR": {"max_lr": 0.1, "total_steps": 100},
-    "LinearLR": {"start_factor": 0.5, "end_factor": 1.0, "total_iters": 10},
-    "ConstantLR": {"factor": 0.5, "total_iters": 10},
-    "PolynomialLR": {"total_iters": 10, "power": 1.0},
-    "ReduceLROnPlateau": {},
-}
+# One valid configuration per class: the registry's first example of each scheduler
+# that is not a composite (the bad values below replace one argument of it).
+BASELINES = {entry.name: dict(entry.example.kwargs) for entry in registry.SCHEDULERS.values()
+             if entry.kind != "composite"}
+BASELINES["ReduceLROnPlateau"] = {}  # torch's defaults, which the plateau entries below vary
 
 # (class, parameter, bad value, torch's behaviour at construction[, the text of
 # the value the message must show, when it may name only the offending element])
 ACCEPTS, RAISES = "accepts", "raises"
 BAD_INPUTS = [
+    ("LambdaLR", "lr_lambda", 0.95, RAISES),        # torch: "'float' object is not callable"
+    ("LambdaLR", "lr_lambda", "0.9 ** t", RAISES),
+    ("LambdaLR", "lr_lambda", [abs, abs], RAISES, "2"),  # two functions for one group
+    ("MultiplicativeLR", "lr_lambda", 0.95, RAISES),
+    ("MultiplicativeLR", "lr_lambda", [abs, abs], RAISES, "2"),
     ("StepLR", "step_size", 0, ACCEPTS),            # ZeroDivisionError at the first step
     ("StepLR", "step_size", 2.5, ACCEPTS),
     ("StepLR", "step_size", -3, ACCEPTS),

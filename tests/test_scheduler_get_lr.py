@@ -10,22 +10,20 @@ import torch
 from torch.optim import lr_scheduler as torch_schedulers
 
 import lrlib
+from lrlib import registry
 
+# Every scheduler of the registry that torch also has and that sets the lr from the step
+# (not the plateau, not the composites), built from its first example.
 MAKERS = {
-    "StepLR": lambda M, o: M.StepLR(o, step_size=2, gamma=0.5),
-    "MultiStepLR": lambda M, o: M.MultiStepLR(o, milestones=[1, 3], gamma=0.5),
-    "ExponentialLR": lambda M, o: M.ExponentialLR(o, gamma=0.9),
-    "CosineAnnealingLR": lambda M, o: M.CosineAnnealingLR(o, T_max=10, eta_min=0.01),
-    "LinearLR": lambda M, o: M.LinearLR(o, start_factor=0.25, total_iters=4),
-    "ConstantLR": lambda M, o: M.ConstantLR(o, factor=0.5, total_iters=2),
-    "PolynomialLR": lambda M, o: M.PolynomialLR(o, total_iters=10, power=2.0),
-    "CyclicLR": lambda M, o: M.CyclicLR(o, base_lr=0.01, max_lr=0.1, step_size_up=3),
-    "OneCycleLR": lambda M, o: M.OneCycleLR(o, max_lr=0.1, total_steps=20),
-    "CosineAnnealingWarmRestarts": lambda M, o: M.CosineAnnealingWarmRestarts(o, T_0=3),
+    entry.name: (lambda name, kwargs: lambda M, o: registry.build(name, o, M, **kwargs))(
+        entry.name, entry.example.kwargs)
+    for entry in registry.SCHEDULERS.values()
+    if entry.kind in ("chainable", "closed form") and hasattr(torch_schedulers, entry.name)
 }
 
 
 def _get_lr_after(module, make, steps):
+    """get_lr() outside step() after ``steps`` steps, and the warnings it gave."""
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
     scheduler = make(module, optimizer)
     for _ in range(steps):
@@ -50,7 +48,6 @@ def test_get_lr_outside_step_equals_torch(name, steps):
 @pytest.mark.parametrize("name", ["StepLR", "ExponentialLR", "CosineAnnealingLR", "OneCycleLR"])
 def test_resuming_with_last_epoch_without_optimizer_state_names_the_problem(name):
     optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)
-    make = MAKERS[name]
     with pytest.raises(KeyError):  # torch's own error
         _with_last_epoch(torch_schedulers, name, optimizer)
     with pytest.raises(ValueError, match=r"last_epoch=5 .*initial_lr"):

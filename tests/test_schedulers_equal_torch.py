@@ -39,21 +39,17 @@ except ImportError:  # tests/ imported as a package
 RTOL = 1e-9
 ATOL_FRACTION = 1e-12
 
-CONFIGURATIONS = {
-    "StepLR": 40,
-    "MultiStepLR": 40,
+CONFIGURATIONS = {name: 40 for name in sc.CLASS_NAMES}  # every class torch also has
+CONFIGURATIONS.update({
     "ExponentialLR": 30,
     "CosineAnnealingLR": 50,
     "CosineAnnealingWarmRestarts": 60,   # half plain steps, half fractional epochs
     "CyclicLR": 100,                     # 20 each: triangular, triangular2, exp_range, custom cycle, custom iterations
     "OneCycleLR": 80,                    # cos/linear x two/three phases, total_steps or epochs*steps_per_epoch
-    "LinearLR": 40,
-    "ConstantLR": 40,
-    "PolynomialLR": 40,
     "ReduceLROnPlateau": 100,            # min/max x rel/abs, noisy metric sequences
     "SequentialLR": 60,
     "ChainedScheduler": 60,
-}
+})
 TOTAL_CONFIGURATIONS = sum(CONFIGURATIONS.values())
 
 # A composite is compared in three layouts: (library of the container, library of the parts).
@@ -213,7 +209,10 @@ def test_every_variant_is_drawn():
                   ("SequentialLR", "warmup_cosine"), ("SequentialLR", "constant_exponential"),
                   ("SequentialLR", "warmup_restarts"), ("SequentialLR", "random"),
                   ("ChainedScheduler", "ConstantLR+ExponentialLR"), ("ChainedScheduler", "ConstantLR+StepLR"),
-                  ("ChainedScheduler", "ConstantLR+MultiStepLR"), ("ChainedScheduler", "ConstantLR+CosineAnnealingLR")]:
+                  ("ChainedScheduler", "ConstantLR+MultiStepLR"),
+                  ("ChainedScheduler", "ConstantLR+CosineAnnealingLR"),
+                  ("LambdaLR", "cosine_annealing"), ("LambdaLR", "halving_every_ten"),
+                  ("MultiplicativeLR", "ConstantFactor"), ("MultiplicativeLR", "gentle_factor")]:
         assert count(*words) >= 2, f"no more than {count(*words)} configuration(s) with {words}"
     plateau = CASES["ReduceLROnPlateau"]
     assert any(c.kwargs.get("cooldown", 0) > 0 for c in plateau)
