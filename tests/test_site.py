@@ -310,3 +310,206 @@ def test_screenshots(browser, base_url):
         finally:
             context.close()
         assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"
+
+
+# ---------------------------------------------------------------- the schedule explorer
+
+EXPLORER = "book/explorer.html"
+EXPLORER_LOAD_BUDGET_S = 3.0
+PORT_CONFIGS = 200  # random configurations per scheduler compared with lrlib (the issue: hundreds)
+CLOSE = dict(rtol=1e-9)  # plus an absolute floor of 1e-12 of the curve's peak, for values at 0
+
+
+def _explorer(browser, base_url, visit_record, width=1280):
+    context, page = _open(browser, base_url, EXPLORER, visit_record)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_selector("#lrx-root[data-ready]", timeout=10_000)
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def explorer(browser, base_url):
+    """The explorer page, loaded once, with what it logged (console errors, requests)."""
+    v = Visit(url=base_url + EXPLORER)
+    context, page = _explorer(browser, base_url, v)
+    yield page, v
+    context.close()
+
+
+def _close(actual, expected, what):
+    import numpy as np
+
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, f"{what}: {actual.shape} values, lrlib {expected.shape}"
+    floor = 1e-12 * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    bad = ~np.isclose(actual, expected, atol=floor, **CLOSE)
+    if bad.any():
+        raise AssertionError(f"{what}: first difference at step {int(np.argmax(bad))}: "
+                             f"page {actual[bad][:3]}, lrlib {expected[bad][:3]}")
+
+
+def _python_kwargs(kwargs):
+    """The registry's JSON form of a configuration, with its callables and parts rebuilt."""
+    from lrlib import registry
+
+    out = {}
+    for key, value in kwargs.items():
+        if isinstance(value, dict) and value.get("callable") == "ScheduleFactor":
+            value = registry.ScheduleFactor(value["function"], dict(value["kwargs"]))
+        elif isinstance(value, dict) and value.get("callable") == "ConstantFactor":
+            value = registry.ConstantFactor(value["factor"])
+        elif key == "schedulers":
+            value = [[name, _python_kwargs(kw)] for name, kw in value]
+        out[key] = value
+    return out
+
+
+def _lrlib_curve(config, metrics=None):
+    """lrlib.preview of an explorer configuration: (lrs, momenta), or the error it raises."""
+    import warnings
+
+    import lrlib
+    from lrlib import registry
+
+    kwargs = _python_kwargs(config["kwargs"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return lrlib.preview(lambda opt: registry.build(config["name"], opt, **kwargs),
+                                 steps=config["steps"], lr=config["lr"],
+                                 optimizer=config["optimizer"], metrics=metrics,
+                                 return_momentum=True)
+    except ValueError as error:
+        return error
+
+
+def _random_value(rng, param):
+    """A random value of a registry parameter within its slider's range."""
+    kind, display = param["type"], param["display"]
+    if param["typical"] is None and kind in ("int", "float") and rng.random() < 0.3:
+        return None
+    if kind == "bool":
+        return bool(rng.random() < 0.5)
+    if kind == "choice":
+        return rng.choice(param["choices"])
+    if kind == "int list":
+        return sorted(rng.sample(range(1, 120), rng.randint(1, 3)))
+    if display is None:
+        return param["typical"]
+    lo, hi = display
+    if kind == "int":
+        return rng.randint(int(lo), int(hi))
+    if param["log"] and lo > 0:
+        return float(10 ** rng.uniform(__import__("math").log10(lo), __import__("math").log10(hi)))
+    return rng.uniform(lo, hi)
+
+
+def _random_config(rng, entries, name, parts, factor_functions, depth=0):
+    """A random configuration of scheduler ``name`` in the registry's JSON form."""
+    entry = entries[name]
+    kwargs = {}
+    for param in entry["params"]:
+        if param["type"] == "function":
+            if name == "MultiplicativeLR":
+                gamma = next(p for p in entries["ExponentialLR"]["params"] if p["name"] == "gamma")
+                kwargs["lr_lambda"] = {"callable": "ConstantFactor",
+                                       "factor": _random_value(rng, gamma)}
+            else:
+                fn = rng.choice(factor_functions)
+                inner = next(e for e in entries.values()
+                             if e["schedule"] == f"lrlib.schedules.{fn}")
+                inner_kwargs = _random_config(rng, entries, inner["name"], parts,
+                                              factor_functions, depth + 1)
+                kwargs["lr_lambda"] = {"callable": "ScheduleFactor", "function": fn,
+                                       "kwargs": inner_kwargs}
+        elif param["type"] == "schedulers":
+            kwargs["schedulers"] = [
+                [p, _random_config(rng, entries, p, parts, factor_functions, depth + 1)]
+                for p in (rng.choice(parts[name]), rng.choice(parts[name]))]
+        else:
+            value = _random_value(rng, param)
+            if value is not None or param["typical"] is None:
+                kwargs[param["name"]] = value
+    if name == "SequentialLR":
+        kwargs["milestones"] = [rng.randint(1, 60)]
+    return kwargs
+
+
+def _registry_json():
+    from lrlib import registry
+
+    return {e["name"]: e for e in registry.to_json()}
+
+
+def test_explorer_loads_offline_fast_and_cleanly(browser, base_url):
+    """No console error, no request off the site, every scheduler of the registry ported, < 3 s."""
+    import json
+    import time
+
+    v = Visit(url=base_url + EXPLORER)
+    start = time.perf_counter()
+    context, page = _explorer(browser, base_url, v)
+    ready = time.perf_counter() - start
+    try:
+        timing = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+            return {load: n.loadEventEnd, bytes: performance.getEntriesByType('resource')
+                .reduce((s, r) => s + (r.decodedBodySize || 0), n.decodedBodySize || 0)}; }""")
+        data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
+        names = page.evaluate("() => [...document.querySelectorAll('#lrx-scheduler option')]"
+                              ".map(o => o.value)")
+    finally:
+        context.close()
+    assert not v.console_errors and not v.failed_requests, v
+    assert not v.external_requests, f"the explorer fetches from the network: {v.external_requests}"
+    assert names == list(_registry_json()), f"the explorer offers {names}"
+    assert data["missing_ports"] == [], f"schedulers without a port: {data['missing_ports']}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "explorer-load.json").write_text(json.dumps(
+        {"ready_s": ready, "load_event_ms": timing["load"], "bytes": timing["bytes"]}))
+    assert ready < EXPLORER_LOAD_BUDGET_S, f"the explorer took {ready:.2f} s to be ready"
+
+
+def test_explorer_port_equals_lrlib(explorer):
+    """The page's curves equal lrlib.preview's on hundreds of random configurations of each
+    scheduler of the registry (or both refuse the configuration)."""
+    import random
+
+    page, _ = explorer
+    entries = _registry_json()
+    parts = page.evaluate("() => lrExplorer.parts")
+    factor_functions = [f for f in page.evaluate("() => lrlibPort.factorFunctions")
+                        if any(e["schedule"] == f"lrlib.schedules.{f}" for e in entries.values())]
+    rng = random.Random(17)
+    failures, compared = [], 0
+    for name in entries:
+        configs = []
+        for _ in range(PORT_CONFIGS):
+            kwargs = _random_config(rng, entries, name, parts, factor_functions)
+            steps = rng.randint(1, 150)
+            if name == "OneCycleLR":
+                steps = min(steps, kwargs["total_steps"] + 1)
+            config = {"name": name, "kwargs": kwargs, "steps": steps,
+                      "lr": round(10 ** rng.uniform(-3, 0), 6),
+                      "optimizer": rng.choice(["sgd", "adam"])}
+            if name == "ReduceLROnPlateau":
+                walk = [1.0]
+                for _ in range(steps - 1):
+                    walk.append(round(walk[-1] * rng.uniform(0.9, 1.05), 6))
+                config["metrics"] = walk
+            configs.append(config)
+        results = page.evaluate("cs => cs.map(c => lrExplorer.compute(c))", configs)
+        for config, got in zip(configs, results):
+            expected = _lrlib_curve(config, config.get("metrics"))
+            what = f"{name} {config}"
+            if isinstance(expected, ValueError) or got.get("error"):
+                if not (isinstance(expected, ValueError) and got.get("error")):
+                    failures.append(f"{what}: page error {got.get('error')!r}, lrlib {expected!r}")
+                continue
+            try:
+                _close(got["lr"], expected[0], what + " lr")
+                _close(got["momentum"], expected[1], what + " momentum")
+                compared += 1
+            except AssertionError as error:
+                failures.append(str(error))
+        assert compared, f"no valid random configuration of {name}"
+    assert not failures, f"{len(failures)} configurations differ:\n" + "\n".join(failures[:10])

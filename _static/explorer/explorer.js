@@ -71,7 +71,7 @@
 
   /** "gamma must be > 0, got -1" as lrlib says it, or null. */
   function checkParam(p, v, where) {
-    if (v === null || ["choice", "bool", "function", "schedulers"].includes(p.type)) return null;
+    if (v === null || v === undefined || ["choice", "bool", "function", "schedulers"].includes(p.type)) return null;
     const name = where ? `${where}.${p.name}` : p.name;
     const values = p.type === "int list" ? v : [v];
     if (p.type === "int list" && (!Array.isArray(v) || v.some((x) => !Number.isInteger(x)))) {
@@ -206,7 +206,7 @@
 
   function plot(svg, series, opts) {
     svg.replaceChildren();
-    const W = 640, H = opts.height || 300, L = 58, R = 10, T = 10, B = 34;
+    const W = Math.max(320, Math.round(svg.getBoundingClientRect().width) || 640), H = opts.height || 300, L = 58, R = 10, T = 10, B = 34;
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     const pts = series.flatMap((s) => s.values);
     if (!pts.length) return;
@@ -214,7 +214,7 @@
     let ylo = Math.min(...pts), yhi = Math.max(...pts);
     const logY = opts.logY && ylo > 0;
     const f = logY ? Math.log10 : (v) => v;
-    if (!logY) ylo = Math.min(0, ylo);
+    if (!logY && opts.zero !== false) ylo = Math.min(0, ylo);
     let a = f(ylo), b = f(yhi);
     if (b - a < 1e-12 * Math.max(1, Math.abs(b))) { a -= 0.5 * (Math.abs(a) || 1); b += 0.5 * (Math.abs(b) || 1); }
     b += (b - a) * 0.04;
@@ -337,6 +337,22 @@
   }
 
   // --- the page ---------------------------------------------------------------------------
+  /** The curve of a configuration as the page draws it, or the error lrlib would raise. */
+  function compute(cfg) {
+    const error = checkConfig(cfg.name, cfg.kwargs);
+    if (error) return { error, lr: [], momentum: [] };
+    const metrics = cfg.name === "ReduceLROnPlateau" ? cfg.metrics || metricSeries(cfg.metric) : undefined;
+    if (cfg.name === "OneCycleLR" && cfg.steps > cfg.kwargs.total_steps + 1) {
+      return { error: `OneCycleLR raises after total_steps=${cfg.kwargs.total_steps} steps: show at most ${cfg.kwargs.total_steps + 1} steps or raise total_steps`, lr: [], momentum: [] };
+    }
+    try {
+      const out = lrlibPort.preview(cfg.name, cfg.kwargs, { steps: cfg.steps, lr: cfg.lr, optimizer: cfg.optimizer, metrics });
+      return Object.assign(out, { metrics });
+    } catch (e) {
+      return { error: String(e.message || e), lr: [], momentum: [] };
+    }
+  }
+
   function metricSeries(m) {
     return Array.from({ length: m.steps }, (_, t) => Math.round((0.3 + 0.7 * Math.exp(-t / m.tau) + m.wiggle * Math.sin(1.7 * t)) * 1e4) / 1e4);
   }
@@ -400,21 +416,6 @@
           state.metric.wiggle, "metric.wiggle", (v) => { state.metric.wiggle = v; render(); }));
     }
 
-    function compute(cfg) {
-      const error = checkConfig(cfg.name, cfg.kwargs);
-      if (error) return { error, lr: [], momentum: [] };
-      const metrics = cfg.name === "ReduceLROnPlateau" ? metricSeries(cfg.metric) : undefined;
-      let steps = cfg.steps;
-      if (cfg.name === "OneCycleLR" && steps > cfg.kwargs.total_steps + 1) {
-        return { error: `OneCycleLR raises after total_steps=${cfg.kwargs.total_steps} steps: show at most ${cfg.kwargs.total_steps + 1} steps or raise total_steps`, lr: [], momentum: [] };
-      }
-      try {
-        return Object.assign(lrlibPort.preview(cfg.name, cfg.kwargs, { steps, lr: cfg.lr, optimizer: cfg.optimizer, metrics }), { metrics });
-      } catch (e) {
-        return { error: String(e.message || e), lr: [], momentum: [] };
-      }
-    }
-
     function snapshot() {
       return { name: state.name, kwargs: clone(state.kwargs), lr: state.lr, optimizer: state.optimizer,
         steps: state.steps, metric: clone(state.metric) };
@@ -432,9 +433,9 @@
         { perUnit, xLabel, yLabel: "learning rate", logY: state.logY });
       const momName = cfg.optimizer === "adam" ? "beta1" : "momentum";
       momSvg.style.display = cycled && !out.error ? "" : "none";
-      if (cycled && !out.error) plot(momSvg, [{ values: out.momentum, color: COLORS[0] }], { perUnit, xLabel, yLabel: momName, height: 180 });
+      if (cycled && !out.error) plot(momSvg, [{ values: out.momentum, color: COLORS[0] }], { perUnit, xLabel, yLabel: momName, height: 180, zero: false });
       metSvg.style.display = out.metrics ? "" : "none";
-      if (out.metrics) plot(metSvg, [{ values: out.metrics, color: "#555" }], { perUnit, xLabel, yLabel: "val loss (synthetic)", height: 180 });
+      if (out.metrics) plot(metSvg, [{ values: out.metrics, color: "#555" }], { perUnit, xLabel, yLabel: "val loss (synthetic)", height: 180, zero: false });
       legend.replaceChildren(el("li", {}, el("span", { class: "lrx-swatch", style: `background:${COLORS[0]}` }), ` current: ${cfg.name}`),
         ...all.map((o, i) => el("li", {}, el("span", { class: "lrx-swatch lrx-dashed", style: `border-color:${o.color}` }), ` ${o.label} `,
           el("button", { type: "button", class: "lrx-remove", "aria-label": `remove ${o.label}`, on: { click: () => { overlays.splice(i, 1); render(); } }, text: "×" }))));
@@ -472,10 +473,13 @@
           el("div", { class: "lrx-code" }, el("div", { class: "lrx-codehead" }, el("strong", { text: "lrlib (the curve above)" }), copyBtn(codeLib, "lrlib")), el("pre", {}, codeLib)))),
       dataBlock);
     load(state.name, 0);
+    let width = root.clientWidth;
+    window.addEventListener("resize", () => { if (root.clientWidth !== width) { width = root.clientWidth; render(); } });
     root.dataset.ready = "1";
   }
 
-  window.lrExplorer = { code: (cfg) => code(cfg), checkConfig: (n, kw) => checkConfig(n, kw) };
+  // For the site tests: the page's own path from a configuration to its curve and its code.
+  window.lrExplorer = { compute, code, parts: PARTS };
   function boot() {
     const root = document.getElementById("lrx-root");
     if (root) mount(root);
