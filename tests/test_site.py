@@ -513,3 +513,157 @@ def test_explorer_port_equals_lrlib(explorer):
                 failures.append(str(error))
         assert compared, f"no valid random configuration of {name}"
     assert not failures, f"{len(failures)} configurations differ:\n" + "\n".join(failures[:10])
+
+
+_SET_CONTROLS = """([seed]) => {
+  // Set every control of the scheduler's parameters to a random value within its slider's
+  // range, as a reader would; the parts' and lr_lambda's selects first (they rebuild the rest).
+  let s = seed;
+  const rand = () => { s = (s * 16807) % 2147483647; return (s - 1) / 2147483646; };
+  const box = document.querySelector('.lrx-main');
+  const fire = (e, v) => { e.value = v; e.dispatchEvent(new Event('change', {bubbles: true})); };
+  for (let i = 0; i < 3; i += 1) {
+    const sel = [...box.querySelectorAll('select[data-type=part]')][i];
+    if (sel) fire(sel, sel.options[Math.floor(rand() * sel.options.length)].value);
+  }
+  const set = {};
+  for (const e of box.querySelectorAll('[data-path]')) {
+    const path = e.dataset.path, type = e.dataset.type;
+    if (type === 'part' || path.endsWith(':none')) continue;
+    if (e.type === 'checkbox') { e.checked = rand() < 0.5; e.dispatchEvent(new Event('change')); set[path] = e.checked; }
+    else if (e.tagName === 'SELECT') { const v = e.options[Math.floor(rand() * e.options.length)].value; fire(e, v); set[path] = v; }
+    else if (type === 'int list') {  // as many milestones as shown, increasing
+      const v = []; let m = 0;
+      for (const _ of e.value.split(',')) { m += rand() * 50 + 1 | 0; v.push(m); }
+      fire(e, v.join(', ')); set[path] = v;
+    }
+    else if (e.dataset.low !== '') {
+      const lo = Number(e.dataset.low), hi = Number(e.dataset.high);
+      let v = e.dataset.log && lo > 0 ? 10 ** (Math.log10(lo) + rand() * (Math.log10(hi) - Math.log10(lo))) : lo + rand() * (hi - lo);
+      v = type === 'int' ? Math.round(v) : Number(v.toPrecision(5));
+      fire(e, v); set[path] = v;
+    }
+  }
+  return set;
+}"""
+
+
+def _at(kwargs, path):
+    """The value at a control's path (``schedulers.0.T_max``, ``lr_lambda.kwargs.gamma``)."""
+    node = kwargs
+    keys = path.split(".")
+    for i, key in enumerate(keys):
+        if isinstance(node, list):
+            node = node[int(key)][1] if i + 1 < len(keys) else node[int(key)][0]
+        else:
+            node = node[key]
+    return node
+
+
+def _run_torch_code(source, steps, metrics):
+    """Execute the page's PyTorch lines and step them: the lr and momentum per step."""
+    import warnings
+
+    import torch
+
+    ns = {"model": torch.nn.Linear(1, 1)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(source, ns)
+        group = ns["optimizer"].param_groups[0]
+        key = "betas" if "betas" in group else "momentum"
+        read = lambda: (float(group["lr"]), group[key][0] if key == "betas" else group[key])  # noqa: E731
+        values = [read()]
+        for i in range(steps - 1):
+            ns["optimizer"].step()
+            ns["scheduler"].step(metrics[i]) if metrics else ns["scheduler"].step()
+            values.append(read())
+    return [v[0] for v in values], [v[1] for v in values]
+
+
+@pytest.mark.parametrize("name", list(_registry_json()) if SITE.is_dir() else [])
+def test_explorer_controls_give_lrlibs_curve_and_code(explorer, name):
+    """Two random configurations set through the page's controls: the plotted values equal
+    lrlib.preview's for the configuration the page shows, and so do the copied lines of lrlib
+    and of PyTorch, executed."""
+    import json
+    import random
+
+    page, visit_record = explorer
+    rng = random.Random(name)
+    valid = 0
+    for attempt in range(8):
+        page.select_option("#lrx-scheduler", name)
+        page.select_option("#lrx-optimizer", rng.choice(["sgd", "adam"]))
+        page.fill("#lrx-lr", str(round(10 ** rng.uniform(-3, 0), 5)))
+        page.dispatch_event("#lrx-lr", "change")
+        was_set = page.evaluate(_SET_CONTROLS, [rng.randint(1, 2**30)])
+        data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
+        steps = rng.randint(2, 200)
+        if name == "OneCycleLR":
+            steps = min(steps, data["config"]["kwargs"]["total_steps"] + 1)
+        page.fill("#lrx-steps", str(steps))
+        page.dispatch_event("#lrx-steps", "change")
+        data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
+        config = data["config"]
+        for path, value in was_set.items():
+            shown = (config["metric"][path.split(".")[1]] if path.startswith("metric.")
+                     else _at(config["kwargs"], path))
+            assert shown == value, f"{name}: control {path} set to {value}, the page used {shown}"
+        assert config["steps"] == steps
+        metrics = data["values"]["metrics"]
+        expected = _lrlib_curve(config, metrics)
+        if data["error"] or isinstance(expected, ValueError):
+            assert data["error"] and isinstance(expected, ValueError), \
+                f"{name} {config}: page error {data['error']!r}, lrlib {expected!r}"
+            continue
+        _close(data["values"]["lr"], expected[0], f"{name} {config} lr")
+        if data["values"]["momentum"] is not None:
+            _close(data["values"]["momentum"], expected[1], f"{name} {config} momentum")
+        ns = {}
+        exec(data["code"]["lrlib"], ns)
+        _close(ns["lrs"], data["values"]["lr"], f"{name}: the copied lrlib code\n{data['code']['lrlib']}")
+        if "momenta" in ns:
+            _close(ns["momenta"], data["values"]["momentum"], f"{name}: the copied lrlib code's momenta")
+        lrs, momenta = _run_torch_code(data["code"]["torch"], steps, metrics)
+        _close(lrs, data["values"]["lr"], f"{name}: the copied PyTorch code\n{data['code']['torch']}")
+        if data["values"]["momentum"] is not None:
+            _close(momenta, data["values"]["momentum"], f"{name}: the copied PyTorch code's momenta")
+        valid += 1
+        if valid == 2:
+            break
+    assert valid == 2, f"{name}: fewer than two valid random configurations in {attempt + 1} tries"
+    assert not visit_record.console_errors, visit_record.console_errors
+
+
+def _overflow(page):
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_explorer_fits_the_screen_and_screenshots(browser, base_url, width):
+    """No horizontal scrolling at desktop and phone width; screenshots in test-artifacts/."""
+    v = Visit(url=base_url + EXPLORER)
+    context, page = _explorer(browser, base_url, v, width=width)
+    try:
+        page.select_option("#lrx-scheduler", "CyclicLR")
+        page.click("#lrx-pin")
+        page.click(".lrx-example >> nth=1")
+        page.wait_for_timeout(200)
+        overflow = _overflow(page)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"explorer-{width}.png"), full_page=True)
+    finally:
+        context.close()
+    assert overflow <= 0, f"the explorer scrolls sideways by {overflow} px at {width} px"
+    assert not v.console_errors, v.console_errors
+
+
+@pytest.mark.parametrize("page_path", ["book/intro.html", "book/cheatsheet.html"]
+                         + [p for p in LESSON_PAGES if re.match(r"notebooks/(1[0-5]|2[0-3])_", p)])
+def test_explorer_is_linked(page_path):
+    """The page's own text (not the sidebar, which lists every page) links the explorer."""
+    html = (SITE / page_path).read_text(encoding="utf-8")
+    article = html[html.index('<article class="bd-article"'):html.index("</article>")]
+    assert re.search(r'href="[./]*(book/)?explorer\.html"', article), \
+        f"the text of {page_path} does not link the explorer"

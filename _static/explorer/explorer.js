@@ -190,7 +190,8 @@
       lib.push(`${out} = lrlib.preview(lrlib.${name}, ${[...extra, ...a].join(", ")})`);
     }
     const head = plateau ? "import math\n" : "";
-    return { torch: `import torch\n${kw.lr_lambda ? "import lrlib\n" : ""}${torch.join("\n")}`,
+    const torchText = torch.join("\n");
+    return { torch: `import torch\n${torchText.includes("lrlib.") ? "import lrlib\n" : ""}${torchText}`,
       lrlib: `${head}import lrlib\n${lib.join("\n")}` };
   }
 
