@@ -310,3 +310,360 @@ def test_screenshots(browser, base_url):
         finally:
             context.close()
         assert (ARTIFACTS / name).stat().st_size > 10_000, f"{name} looks empty"
+
+
+# ---------------------------------------------------------------- the schedule explorer
+
+EXPLORER = "book/explorer.html"
+EXPLORER_LOAD_BUDGET_S = 3.0
+PORT_CONFIGS = 200  # random configurations per scheduler compared with lrlib (the issue: hundreds)
+CLOSE = dict(rtol=1e-9)  # plus an absolute floor of 1e-12 of the curve's peak, for values at 0
+
+
+def _explorer(browser, base_url, visit_record, width=1280):
+    context, page = _open(browser, base_url, EXPLORER, visit_record)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_selector("#lrx-root[data-ready]", timeout=10_000)
+    return context, page
+
+
+@pytest.fixture(scope="module")
+def explorer(browser, base_url):
+    """The explorer page, loaded once, with what it logged (console errors, requests)."""
+    v = Visit(url=base_url + EXPLORER)
+    context, page = _explorer(browser, base_url, v)
+    yield page, v
+    context.close()
+
+
+def _close(actual, expected, what):
+    import numpy as np
+
+    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    assert actual.shape == expected.shape, f"{what}: {actual.shape} values, lrlib {expected.shape}"
+    floor = 1e-12 * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    bad = ~np.isclose(actual, expected, atol=floor, **CLOSE)
+    if bad.any():
+        raise AssertionError(f"{what}: first difference at step {int(np.argmax(bad))}: "
+                             f"page {actual[bad][:3]}, lrlib {expected[bad][:3]}")
+
+
+def _python_kwargs(kwargs):
+    """The registry's JSON form of a configuration, with its callables and parts rebuilt."""
+    from lrlib import registry
+
+    out = {}
+    for key, value in kwargs.items():
+        if isinstance(value, dict) and value.get("callable") == "ScheduleFactor":
+            value = registry.ScheduleFactor(value["function"], dict(value["kwargs"]))
+        elif isinstance(value, dict) and value.get("callable") == "ConstantFactor":
+            value = registry.ConstantFactor(value["factor"])
+        elif key == "schedulers":
+            value = [[name, _python_kwargs(kw)] for name, kw in value]
+        out[key] = value
+    return out
+
+
+def _lrlib_curve(config, metrics=None):
+    """lrlib.preview of an explorer configuration: (lrs, momenta), or the error it raises."""
+    import warnings
+
+    import lrlib
+    from lrlib import registry
+
+    kwargs = _python_kwargs(config["kwargs"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return lrlib.preview(lambda opt: registry.build(config["name"], opt, **kwargs),
+                                 steps=config["steps"], lr=config["lr"],
+                                 optimizer=config["optimizer"], metrics=metrics,
+                                 return_momentum=True)
+    except ValueError as error:
+        return error
+
+
+def _random_value(rng, param):
+    """A random value of a registry parameter within its slider's range."""
+    kind, display = param["type"], param["display"]
+    if param["typical"] is None and kind in ("int", "float") and rng.random() < 0.3:
+        return None
+    if kind == "bool":
+        return bool(rng.random() < 0.5)
+    if kind == "choice":
+        return rng.choice(param["choices"])
+    if kind == "int list":
+        return sorted(rng.sample(range(1, 120), rng.randint(1, 3)))
+    if display is None:
+        return param["typical"]
+    lo, hi = display
+    if kind == "int":
+        return rng.randint(int(lo), int(hi))
+    if param["log"] and lo > 0:
+        return float(10 ** rng.uniform(__import__("math").log10(lo), __import__("math").log10(hi)))
+    return rng.uniform(lo, hi)
+
+
+def _random_config(rng, entries, name, parts, factor_functions, depth=0):
+    """A random configuration of scheduler ``name`` in the registry's JSON form."""
+    entry = entries[name]
+    kwargs = {}
+    for param in entry["params"]:
+        if param["type"] == "function":
+            if name == "MultiplicativeLR":
+                gamma = next(p for p in entries["ExponentialLR"]["params"] if p["name"] == "gamma")
+                kwargs["lr_lambda"] = {"callable": "ConstantFactor",
+                                       "factor": _random_value(rng, gamma)}
+            else:
+                fn = rng.choice(factor_functions)
+                inner = next(e for e in entries.values()
+                             if e["schedule"] == f"lrlib.schedules.{fn}")
+                inner_kwargs = _random_config(rng, entries, inner["name"], parts,
+                                              factor_functions, depth + 1)
+                kwargs["lr_lambda"] = {"callable": "ScheduleFactor", "function": fn,
+                                       "kwargs": inner_kwargs}
+        elif param["type"] == "schedulers":
+            kwargs["schedulers"] = [
+                [p, _random_config(rng, entries, p, parts, factor_functions, depth + 1)]
+                for p in (rng.choice(parts[name]), rng.choice(parts[name]))]
+        else:
+            value = _random_value(rng, param)
+            if value is not None or param["typical"] is None:
+                kwargs[param["name"]] = value
+    if name == "SequentialLR":
+        kwargs["milestones"] = [rng.randint(1, 60)]
+    return kwargs
+
+
+def _registry_json():
+    from lrlib import registry
+
+    return {e["name"]: e for e in registry.to_json()}
+
+
+def test_explorer_loads_offline_fast_and_cleanly(browser, base_url):
+    """No console error, no request off the site, every scheduler of the registry ported, < 3 s."""
+    import json
+    import time
+
+    v = Visit(url=base_url + EXPLORER)
+    start = time.perf_counter()
+    context, page = _explorer(browser, base_url, v)
+    ready = time.perf_counter() - start
+    try:
+        timing = page.evaluate("""() => { const n = performance.getEntriesByType('navigation')[0];
+            return {load: n.loadEventEnd, bytes: performance.getEntriesByType('resource')
+                .reduce((s, r) => s + (r.decodedBodySize || 0), n.decodedBodySize || 0)}; }""")
+        data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
+        names = page.evaluate("() => [...document.querySelectorAll('#lrx-scheduler option')]"
+                              ".map(o => o.value)")
+    finally:
+        context.close()
+    assert not v.console_errors and not v.failed_requests, v
+    assert not v.external_requests, f"the explorer fetches from the network: {v.external_requests}"
+    assert names == list(_registry_json()), f"the explorer offers {names}"
+    assert data["missing_ports"] == [], f"schedulers without a port: {data['missing_ports']}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "explorer-load.json").write_text(json.dumps(
+        {"ready_s": ready, "load_event_ms": timing["load"], "bytes": timing["bytes"]}))
+    assert ready < EXPLORER_LOAD_BUDGET_S, f"the explorer took {ready:.2f} s to be ready"
+
+
+def test_explorer_port_equals_lrlib(explorer):
+    """The page's curves equal lrlib.preview's on hundreds of random configurations of each
+    scheduler of the registry (or both refuse the configuration)."""
+    import random
+
+    page, _ = explorer
+    entries = _registry_json()
+    parts = page.evaluate("() => lrExplorer.parts")
+    factor_functions = [f for f in page.evaluate("() => lrlibPort.factorFunctions")
+                        if any(e["schedule"] == f"lrlib.schedules.{f}" for e in entries.values())]
+    rng = random.Random(17)
+    failures, compared = [], 0
+    for name in entries:
+        configs = []
+        for _ in range(PORT_CONFIGS):
+            kwargs = _random_config(rng, entries, name, parts, factor_functions)
+            steps = rng.randint(1, 150)
+            if name == "OneCycleLR":
+                steps = min(steps, kwargs["total_steps"] + 1)
+            config = {"name": name, "kwargs": kwargs, "steps": steps,
+                      "lr": round(10 ** rng.uniform(-3, 0), 6),
+                      "optimizer": rng.choice(["sgd", "adam"])}
+            if name == "ReduceLROnPlateau":
+                walk = [1.0]
+                for _ in range(steps - 1):
+                    walk.append(round(walk[-1] * rng.uniform(0.9, 1.05), 6))
+                config["metrics"] = walk
+            configs.append(config)
+        results = page.evaluate("cs => cs.map(c => lrExplorer.compute(c))", configs)
+        for config, got in zip(configs, results):
+            expected = _lrlib_curve(config, config.get("metrics"))
+            what = f"{name} {config}"
+            if isinstance(expected, ValueError) or got.get("error"):
+                if not (isinstance(expected, ValueError) and got.get("error")):
+                    failures.append(f"{what}: page error {got.get('error')!r}, lrlib {expected!r}")
+                continue
+            try:
+                _close(got["lr"], expected[0], what + " lr")
+                _close(got["momentum"], expected[1], what + " momentum")
+                compared += 1
+            except AssertionError as error:
+                failures.append(str(error))
+        assert compared, f"no valid random configuration of {name}"
+    assert not failures, f"{len(failures)} configurations differ:\n" + "\n".join(failures[:10])
+
+
+_SET_CONTROLS = """([seed]) => {
+  // Set every control of the scheduler's parameters to a random value within its slider's
+  // range, as a reader would; the parts' and lr_lambda's selects first (they rebuild the rest).
+  let s = seed;
+  const rand = () => { s = (s * 16807) % 2147483647; return (s - 1) / 2147483646; };
+  const box = document.querySelector('.lrx-main');
+  const fire = (e, v) => { e.value = v; e.dispatchEvent(new Event('change', {bubbles: true})); };
+  for (let i = 0; i < 3; i += 1) {
+    const sel = [...box.querySelectorAll('select[data-type=part]')][i];
+    if (sel) fire(sel, sel.options[Math.floor(rand() * sel.options.length)].value);
+  }
+  const set = {};
+  for (const e of box.querySelectorAll('[data-path]')) {
+    const path = e.dataset.path, type = e.dataset.type;
+    if (type === 'part' || path.endsWith(':none')) continue;
+    if (e.type === 'checkbox') { e.checked = rand() < 0.5; e.dispatchEvent(new Event('change')); set[path] = e.checked; }
+    else if (e.tagName === 'SELECT') { const v = e.options[Math.floor(rand() * e.options.length)].value; fire(e, v); set[path] = v; }
+    else if (type === 'int list') {  // as many milestones as shown, increasing
+      const v = []; let m = 0;
+      for (const _ of e.value.split(',')) { m += rand() * 50 + 1 | 0; v.push(m); }
+      fire(e, v.join(', ')); set[path] = v;
+    }
+    else if (e.dataset.low !== '') {
+      const lo = Number(e.dataset.low), hi = Number(e.dataset.high);
+      let v = e.dataset.log && lo > 0 ? 10 ** (Math.log10(lo) + rand() * (Math.log10(hi) - Math.log10(lo))) : lo + rand() * (hi - lo);
+      v = type === 'int' ? Math.round(v) : Number(v.toPrecision(5));
+      fire(e, v); set[path] = v;
+    }
+  }
+  return set;
+}"""
+
+
+def _at(kwargs, path):
+    """The value at a control's path (``schedulers.0.T_max``, ``lr_lambda.kwargs.gamma``)."""
+    node = kwargs
+    keys = path.split(".")
+    for i, key in enumerate(keys):
+        if isinstance(node, list):
+            node = node[int(key)][1] if i + 1 < len(keys) else node[int(key)][0]
+        else:
+            node = node[key]
+    return node
+
+
+def _run_torch_code(source, steps, metrics):
+    """Execute the page's PyTorch lines and step them: the lr and momentum per step."""
+    import warnings
+
+    import torch
+
+    ns = {"model": torch.nn.Linear(1, 1)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(source, ns)
+        group = ns["optimizer"].param_groups[0]
+        key = "betas" if "betas" in group else "momentum"
+        read = lambda: (float(group["lr"]), group[key][0] if key == "betas" else group[key])  # noqa: E731
+        values = [read()]
+        for i in range(steps - 1):
+            ns["optimizer"].step()
+            ns["scheduler"].step(metrics[i]) if metrics else ns["scheduler"].step()
+            values.append(read())
+    return [v[0] for v in values], [v[1] for v in values]
+
+
+@pytest.mark.parametrize("name", list(_registry_json()) if SITE.is_dir() else [])
+def test_explorer_controls_give_lrlibs_curve_and_code(explorer, name):
+    """Two random configurations set through the page's controls: the plotted values equal
+    lrlib.preview's for the configuration the page shows, and so do the copied lines of lrlib
+    and of PyTorch, executed."""
+    import json
+    import random
+
+    page, visit_record = explorer
+    rng = random.Random(name)
+    valid = 0
+    for attempt in range(8):
+        page.select_option("#lrx-scheduler", name)
+        page.select_option("#lrx-optimizer", rng.choice(["sgd", "adam"]))
+        page.fill("#lrx-lr", str(round(10 ** rng.uniform(-3, 0), 5)))
+        page.dispatch_event("#lrx-lr", "change")
+        was_set = page.evaluate(_SET_CONTROLS, [rng.randint(1, 2**30)])
+        data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
+        steps = rng.randint(2, 200)
+        if name == "OneCycleLR":
+            steps = min(steps, data["config"]["kwargs"]["total_steps"] + 1)
+        page.fill("#lrx-steps", str(steps))
+        page.dispatch_event("#lrx-steps", "change")
+        data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
+        config = data["config"]
+        for path, value in was_set.items():
+            shown = (config["metric"][path.split(".")[1]] if path.startswith("metric.")
+                     else _at(config["kwargs"], path))
+            assert shown == value, f"{name}: control {path} set to {value}, the page used {shown}"
+        assert config["steps"] == steps
+        metrics = data["values"]["metrics"]
+        expected = _lrlib_curve(config, metrics)
+        if data["error"] or isinstance(expected, ValueError):
+            assert data["error"] and isinstance(expected, ValueError), \
+                f"{name} {config}: page error {data['error']!r}, lrlib {expected!r}"
+            continue
+        _close(data["values"]["lr"], expected[0], f"{name} {config} lr")
+        if data["values"]["momentum"] is not None:
+            _close(data["values"]["momentum"], expected[1], f"{name} {config} momentum")
+        ns = {}
+        exec(data["code"]["lrlib"], ns)
+        _close(ns["lrs"], data["values"]["lr"], f"{name}: the copied lrlib code\n{data['code']['lrlib']}")
+        if "momenta" in ns:
+            _close(ns["momenta"], data["values"]["momentum"], f"{name}: the copied lrlib code's momenta")
+        lrs, momenta = _run_torch_code(data["code"]["torch"], steps, metrics)
+        _close(lrs, data["values"]["lr"], f"{name}: the copied PyTorch code\n{data['code']['torch']}")
+        if data["values"]["momentum"] is not None:
+            _close(momenta, data["values"]["momentum"], f"{name}: the copied PyTorch code's momenta")
+        valid += 1
+        if valid == 2:
+            break
+    assert valid == 2, f"{name}: fewer than two valid random configurations in {attempt + 1} tries"
+    assert not visit_record.console_errors, visit_record.console_errors
+
+
+def _overflow(page):
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_explorer_fits_the_screen_and_screenshots(browser, base_url, width):
+    """No horizontal scrolling at desktop and phone width; screenshots in test-artifacts/."""
+    v = Visit(url=base_url + EXPLORER)
+    context, page = _explorer(browser, base_url, v, width=width)
+    try:
+        page.select_option("#lrx-scheduler", "CyclicLR")
+        page.click("#lrx-pin")
+        page.click(".lrx-example >> nth=1")
+        page.wait_for_timeout(200)
+        overflow = _overflow(page)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"explorer-{width}.png"), full_page=True)
+    finally:
+        context.close()
+    assert overflow <= 0, f"the explorer scrolls sideways by {overflow} px at {width} px"
+    assert not v.console_errors, v.console_errors
+
+
+@pytest.mark.parametrize("page_path", ["book/intro.html", "book/cheatsheet.html"]
+                         + [p for p in LESSON_PAGES if re.match(r"notebooks/(1[0-5]|2[0-3])_", p)])
+def test_explorer_is_linked(page_path):
+    """The page's own text (not the sidebar, which lists every page) links the explorer."""
+    html = (SITE / page_path).read_text(encoding="utf-8")
+    article = html[html.index('<article class="bd-article"'):html.index("</article>")]
+    assert re.search(r'href="[./]*(book/)?explorer\.html"', article), \
+        f"the text of {page_path} does not link the explorer"
