@@ -221,3 +221,132 @@ def n_params(model):
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return sum(math.prod(p.shape) for p in model.parameters() if p.requires_grad)
+
+
+# ---------------------------------------------------------------- what the lessons share
+# The standard model of the lessons, the optimizers they build for it, and what they measure
+# on it. A lesson calls these instead of defining its own copy.
+__all__ += ["digits_mlp", "sgd", "two_groups", "dead_units"]
+
+def digits_mlp(seed: int = 0, hidden: tuple = (128,)) -> nn.Sequential:
+    """The lessons' standard model for the digits data: ``mlp(64, 10, hidden, seed=seed)``.
+
+    A function of the seed, so it is the ``make_model`` of :func:`lrlib.fit_seeds`.
+
+    Args:
+        seed: the seed of the initial weights.
+        hidden: the widths of the hidden layers (one layer of 128 by default).
+
+    Returns:
+        64 inputs (8x8 pixels) -> ReLU hidden layers -> 10 logits.
+
+    >>> model = digits_mlp(0)
+    >>> n_params(model)
+    9610
+    >>> torch.equal(model[0].weight, digits_mlp(0)[0].weight)
+    True
+    """
+    return mlp(64, 10, hidden=hidden, seed=seed)
+
+
+class _SGDFactory:
+    """``make_optimizer(model)``: SGD over the model's parameters with fixed arguments."""
+
+    def __init__(self, lr, momentum, weight_decay):
+        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)):
+                raise TypeError(f"{name} must be a number, got {value!r}")
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        self.lr, self.momentum, self.weight_decay = float(lr), float(momentum), float(weight_decay)
+
+    def __call__(self, model: nn.Module) -> torch.optim.SGD:
+        return torch.optim.SGD(model.parameters(), lr=self.lr, momentum=self.momentum,
+                               weight_decay=self.weight_decay)
+
+    def __repr__(self):
+        return (f"sgd(lr={self.lr:g}, momentum={self.momentum:g}, "
+                f"weight_decay={self.weight_decay:g})")
+
+
+def sgd(lr: float, momentum: float = 0.9, weight_decay: float = 0.0):
+    """The ``make_optimizer`` of :func:`lrlib.fit_seeds`: SGD with these arguments, per model.
+
+    Args:
+        lr: the learning rate (>= 0).
+        momentum: the momentum (0.9, the lessons' default; 0 for plain SGD).
+        weight_decay: L2 penalty added to the gradient (0 by default).
+
+    Returns:
+        A function of a model that returns ``torch.optim.SGD(model.parameters(), ...)``.
+
+    >>> make_optimizer = sgd(0.1)
+    >>> make_optimizer
+    sgd(lr=0.1, momentum=0.9, weight_decay=0)
+    >>> make_optimizer(digits_mlp(0)).param_groups[0]["momentum"]
+    0.9
+    """
+    return _SGDFactory(lr, momentum, weight_decay)
+
+
+def two_groups(first_lr: float = 0.1, second_lr: float = 0.02) -> torch.optim.SGD:
+    """An SGD optimizer with two parameter groups, to watch a scheduler set each group's lr.
+
+    Each group holds one parameter (a zero), no momentum: nothing is trained.
+
+    Args:
+        first_lr: the initial lr of group 0.
+        second_lr: the initial lr of group 1.
+
+    Returns:
+        ``torch.optim.SGD`` with ``param_groups[0]["lr"] == first_lr`` and
+        ``param_groups[1]["lr"] == second_lr``.
+
+    >>> [group["lr"] for group in two_groups(0.1, 0.03).param_groups]
+    [0.1, 0.03]
+    """
+    groups = []
+    for name, lr in (("first_lr", first_lr), ("second_lr", second_lr)):
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)):
+            raise TypeError(f"{name} must be a number, got {lr!r}")
+        if not (math.isfinite(lr) and lr >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0, got {lr!r}")
+        groups.append({"params": [nn.Parameter(torch.zeros(1))], "lr": float(lr)})
+    return torch.optim.SGD(groups)
+
+
+def dead_units(model: nn.Sequential, X: torch.Tensor) -> int:
+    """How many units of the first hidden layer are dead on ``X``: their output is 0 on every row.
+
+    A ReLU unit whose pre-activation is negative for every input gets no gradient and
+    stays dead; a large learning rate can kill most of them. ``model`` starts with
+    ``Linear -> activation`` (as :func:`mlp` and :func:`digits_mlp` do); ``X`` is moved
+    to the model's device. For the share, divide by ``model[0].out_features``.
+
+    Args:
+        model: an ``nn.Sequential`` whose first two modules are a Linear layer and its
+            activation.
+        X: the inputs, shape ``(rows, in_features)``.
+
+    Returns:
+        The number of units of the first hidden layer that output 0 for every row of ``X``.
+
+    >>> model = digits_mlp(0)
+    >>> X = torch.randn(50, 64, generator=torch.Generator().manual_seed(0))
+    >>> dead_units(model, X)
+    0
+    >>> with torch.no_grad():
+    ...     model[0].bias[:3] = -100.0
+    >>> dead_units(model, X)
+    3
+    """
+    if not isinstance(model, nn.Sequential) or len(model) < 2 or not isinstance(model[0],
+                                                                                 nn.Linear):
+        raise TypeError(f"model must be an nn.Sequential starting with Linear -> activation, "
+                        f"got {type(model).__name__}")
+    if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.shape[1] != model[0].in_features:
+        shape = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
+        raise ValueError(f"X must be a tensor of shape (rows, {model[0].in_features}), got {shape}")
+    with torch.no_grad():
+        hidden = model[:2](X.to(next(model.parameters()).device))
+    return int((hidden == 0).all(dim=0).sum())

@@ -3,6 +3,18 @@
 Every function draws a new figure and returns it (a lesson ends the cell with
 ``;`` or assigns the figure, so it is shown once). :func:`style` is the same
 look as a context manager, for a lesson's own figure.
+
+Conventions every figure follows:
+
+- one resolution, ``STYLE["figure.dpi"]``; no lesson sets its own;
+- a learning rate is constant during an optimizer step (or an epoch, when a scheduler
+  is stepped per epoch), so schedules are drawn as steps (``drawstyle="steps-post"``):
+  ``lrs[t]`` holds from ``t`` to ``t + 1``, never a ramp between two values;
+- curves that may overlap differ in line style as well as colour (:func:`line_style`),
+  so a curve hidden under another still shows;
+- epochs count from 1: epoch ``e`` spans ``e - 1`` to ``e`` on the axis (0 is the start
+  of training) and its per-epoch numbers (``History.train_loss[e - 1]``, ...) are
+  plotted at ``e``, its end, as the lessons' tables print them under "epoch e".
 """
 import math
 from contextlib import contextmanager
@@ -11,10 +23,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 
-__all__ = ["STYLE", "PALETTE", "style", "schedule", "schedules", "training", "seeds", "landscape",
-           "range_test", "plot_spread"]
+__all__ = ["STYLE", "PALETTE", "LINESTYLES", "line_style", "style", "schedule", "schedules",
+           "training", "seeds", "landscape", "range_test", "plot_spread"]
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]
+LINESTYLES = ["-", "--", ":", "-."]
 STYLE = {
     "figure.figsize": (6.4, 3.8),
     "figure.dpi": 100,
@@ -35,6 +48,35 @@ def style():
     """Context manager with the wiki's matplotlib style (``with lrlib.plot.style(): ...``)."""
     with plt.rc_context(STYLE):
         yield
+
+
+def line_style(k: int) -> dict:
+    """Colour, line style and width of the ``k``-th curve of a figure (keyword arguments of plot).
+
+    The first curve is solid and wider, the next ones dashed, dotted and dash-dotted on
+    top of it, so two curves that coincide both stay visible.
+
+    Args:
+        k: the curve's index in its figure (0 for the first).
+
+    Returns:
+        ``{"color": ..., "linestyle": ..., "linewidth": ...}``.
+
+    >>> line_style(0)["linestyle"], line_style(1)["linestyle"]
+    ('-', '--')
+    >>> line_style(0)["linewidth"] > line_style(1)["linewidth"]
+    True
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ValueError(f"k must be an int >= 0, got {k!r}")
+    return {"color": PALETTE[k % len(PALETTE)], "linestyle": LINESTYLES[k % len(LINESTYLES)],
+            "linewidth": 2.6 if k % len(LINESTYLES) == 0 else 1.6}
+
+
+def _steps(ax, lrs, per_unit=1, **kwargs):
+    """``lrs[t]`` held from ``t / per_unit`` to ``(t + 1) / per_unit``, the last step drawn too."""
+    lrs = np.append(lrs, lrs[-1])
+    return ax.plot(np.arange(len(lrs)) / per_unit, lrs, drawstyle="steps-post", **kwargs)
 
 
 def _new(title=None, xlabel=None, ylabel=None, log=False, size=None):
@@ -64,27 +106,31 @@ def _check_log(log):
 
 
 def schedule(lrs, *, label=None, log=False, xlabel="step", title=None):
-    """One schedule: ``lrs[t]`` against ``t``; ``log=True`` puts the lr on a log axis."""
+    """One schedule: ``lrs[t]`` held from ``t`` to ``t + 1``; ``log=True``: the lr on a log axis."""
     _check_log(log)
     lrs = _curve(lrs, "lrs")
     with style():
         fig, ax = _new(title, xlabel, "learning rate", log)
-        ax.plot(np.arange(len(lrs)), lrs, label=label)
+        _steps(ax, lrs, label=label, **line_style(0))
         if label:
             ax.legend()
     return fig
 
 
 def schedules(curves, *, log=False, xlabel="step", title=None):
-    """Several schedules on one axis: ``curves`` maps a label to its lr per step."""
+    """Several schedules on one axis: ``curves`` maps a label to its lr per step.
+
+    Each is drawn as steps, in its own colour and line style (:func:`line_style`), so a
+    schedule that coincides with another for a while stays visible.
+    """
     _check_log(log)
     if not isinstance(curves, dict) or not curves:
         raise TypeError(f"curves must be a non-empty dict label -> lrs, got {type(curves).__name__}")
     with style():
         fig, ax = _new(title, xlabel, "learning rate", log)
-        for label, lrs in curves.items():
+        for k, (label, lrs) in enumerate(curves.items()):
             lrs = _curve(lrs, f"curves[{label!r}]")
-            ax.plot(np.arange(len(lrs)), lrs, label=str(label))
+            _steps(ax, lrs, label=str(label), **line_style(k))
         ax.legend()
     return fig
 
@@ -105,7 +151,8 @@ def training(history, *, metric="loss", lr=True, title=None):
     ``history``: a :class:`lrlib.train.History` or a dict label -> History.
     ``metric="loss"``: train loss per step (faint), per epoch, and validation
     loss per epoch; ``metric="accuracy"``: validation accuracy per epoch.
-    ``lr=True`` draws each run's lr per step, dashed, on the right axis.
+    ``lr=True`` draws each run's lr per step, dashed, on the right axis, as steps.
+    Epoch ``e`` spans ``e - 1`` to ``e``; its numbers are plotted at ``e``.
     """
     if metric not in ("loss", "accuracy"):
         raise ValueError(f"metric must be 'loss' or 'accuracy', got {metric!r}")
@@ -134,7 +181,8 @@ def training(history, *, metric="loss", lr=True, title=None):
                 ax.plot(epochs, h.val_acc, color=color, marker="o", markersize=3,
                         label=label if label is not None else "validation")
             if lr_ax is not None:
-                lr_ax.plot(per_step, h.lr, color=color, linestyle="--", linewidth=1.0, alpha=0.8)
+                _steps(lr_ax, np.asarray(h.lr, dtype=float), max(h.steps_per_epoch, 1),
+                       color=color, linestyle="--", linewidth=1.0, alpha=0.8)
             if h.diverged:
                 ax.axvline(per_step[h.diverged.step], color=color, linewidth=0.8)
                 ax.annotate(f"diverged (lr={h.diverged.lr:.3g})", (per_step[h.diverged.step], 0.95),
@@ -184,9 +232,10 @@ def seeds(runs, *, metric="val_acc", spread="std", title=None):
                 low, high = mean - std, mean + std
             else:
                 low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-            color = PALETTE[k % len(PALETTE)]
+            look = line_style(k)
+            color = look["color"]
             text = f"{len(group)} seeds" if label is None else f"{label} ({len(group)} seeds)"
-            ax.plot(epochs, mean, color=color, label=text)
+            ax.plot(epochs, mean, label=text, **look)
             ax.fill_between(epochs, low, high, color=color, alpha=0.2, linewidth=0)
         ax.legend()
     return fig

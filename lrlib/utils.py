@@ -35,3 +35,33 @@ def seed_everything(seed=0):
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     return seed
+
+
+def round_trip(checkpoint):
+    """``checkpoint`` after ``torch.save`` to memory and ``torch.load`` back, as a resumed run reads it.
+
+    What a new process sees when it loads a checkpoint file: tensors are copies, and
+    ``torch.load`` runs with ``weights_only=True`` (torch's default since 2.6), so only
+    tensors, numbers, strings and plain containers come back; anything else raises
+    ``pickle.UnpicklingError``. Nothing is written to disk.
+
+    Args:
+        checkpoint: what a training loop would save, e.g. ``{"model": model.state_dict(),
+            "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}``.
+
+    Returns:
+        The loaded copy.
+
+    >>> saved = {"weights": torch.ones(2), "epoch": 3}
+    >>> loaded = round_trip(saved)
+    >>> loaded["epoch"], torch.equal(loaded["weights"], saved["weights"])
+    (3, True)
+    >>> loaded["weights"] is saved["weights"]
+    False
+    """
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(checkpoint, buffer)
+    buffer.seek(0)
+    return torch.load(buffer, weights_only=True)

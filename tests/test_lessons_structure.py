@@ -410,3 +410,66 @@ def test_errata_disagreeing_with_a_lesson_is_caught(tmp_path, breakage):
     if breakage is None:  # a converted lesson's seed claim must be on the page
         assert any("12_old::old-claim" in p and "missing from the errata" in p
                    for p in lesson.check_errata(errata, tmp_path, exempt=()))
+
+# ---------------------------------------------------------------- no helper twice
+
+# Helpers that other work is moving into lrlib; a lesson may define them until then.
+# Remove an entry as soon as its lesson calls lrlib instead.
+TEMPORARY_HELPERS = {
+    "warmup_cosine": "becomes lrlib.WarmupCosineLR (branch sched-modern)",
+    "wsd": "becomes lrlib.WarmupStableDecayLR (branch sched-modern)",
+    "paired": "becomes lrlib.compare (branch compare-claims)",
+    "plot_spread": "becomes lrlib.compare's spread plot (branch compare-claims)",
+}
+
+
+def _lrlib_names():
+    """The public functions and classes of lrlib a lesson must call rather than redefine."""
+    import lrlib
+    import lrlib.models
+    import lrlib.plot
+    import lrlib.utils
+
+    import types
+
+    names = {n for n in dir(lrlib)
+             if not n.startswith("_") and not isinstance(getattr(lrlib, n), types.ModuleType)}
+    names |= set(lrlib.models.__all__) | set(lrlib.plot.__all__)
+    names |= {n for n in vars(lrlib.utils) if not n.startswith("_")
+              and callable(getattr(lrlib.utils, n))}
+    return names
+
+
+def test_no_helper_is_defined_in_two_lessons():
+    lessons = {p.name: nbformat.read(p, as_version=4) for p in NOTEBOOKS}
+    repeated = {name: where for name, where in lesson.repeated_helpers(lessons).items()
+                if name not in TEMPORARY_HELPERS}
+    assert not repeated, ("these functions are defined in several lessons; move them into lrlib "
+                          f"(with a test) and call that: {repeated}")
+
+
+def test_no_lesson_redefines_what_lrlib_has():
+    names = _lrlib_names()
+    found = {p.name: sorted(lesson.helper_names(nbformat.read(p, as_version=4)) & names
+                            - set(TEMPORARY_HELPERS))
+             for p in NOTEBOOKS}
+    found = {name: helpers for name, helpers in found.items() if helpers}
+    assert not found, f"lessons define functions that lrlib provides; call lrlib's: {found}"
+
+
+def test_repeated_helpers_are_found_in_code_cells_only():
+    def notebook(*sources, markdown=""):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(markdown)]
+        nb.cells += [nbformat.v4.new_code_cell(src) for src in sources]
+        return nb
+
+    first = notebook("%matplotlib inline\ndef make_model(seed):\n    return seed",
+                     "class A:\n    def __init__(self):\n        pass\n\n"
+                     "def outer():\n    def inner():\n        pass")
+    second = notebook("make_model = lambda seed: seed\n\nclass B:\n    def __init__(self):\n"
+                      "        pass", "def inner():\n    pass", markdown="def outer(): pass")
+    assert lesson.helper_names(first) == {"make_model", "outer"}
+    assert lesson.helper_names(second) == {"make_model", "inner"}
+    assert lesson.repeated_helpers({"01": first, "02": second}) == {"make_model": ["01", "02"]}
+    assert lesson.repeated_helpers({"01": first}) == {}

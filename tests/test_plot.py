@@ -39,7 +39,7 @@ def test_schedule_and_schedules():
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log" and ax.get_title() == "decay" and ax.get_ylabel() == "learning rate"
-    assert np.allclose(_ydata(ax)[0], lrs)
+    assert np.allclose(_ydata(ax)[0][:-1], lrs) and _ydata(ax)[0][-1] == lrs[-1]
     fig = lrlib.plot.schedules({"a": lrs, "b": lrs[::-1], "c": np.ones(5)})
     ax = fig.axes[0]
     assert ax.get_yscale() == "linear" and len(ax.get_lines()) == 3
@@ -56,7 +56,7 @@ def test_training_curves_with_lr_on_a_second_axis():
     h = _history()
     fig = lrlib.plot.training(h)
     loss_ax, lr_ax = fig.axes
-    assert lr_ax.get_ylabel() == "learning rate" and np.allclose(_ydata(lr_ax)[0], h.lr)
+    assert lr_ax.get_ylabel() == "learning rate" and np.allclose(_ydata(lr_ax)[0][:-1], h.lr)
     curves = _ydata(loss_ax)
     assert np.allclose(curves[0], h.step_loss) and np.allclose(curves[1], h.train_loss)
     assert np.allclose(curves[2], h.val_loss)
@@ -132,3 +132,46 @@ def test_style_context():
     with lrlib.plot.style():
         assert plt.rcParams["axes.spines.top"] is False
     assert lrlib.plot.STYLE["axes.grid"] is True
+
+
+def test_schedules_are_steps_held_for_a_whole_step():
+    lrs = [0.1, 0.1, 0.01, 0.01]                 # per epoch: epoch 3 uses 0.01 from start to end
+    for fig in (lrlib.plot.schedule(lrs), lrlib.plot.schedules({"a": lrs})):
+        line = fig.axes[0].get_lines()[0]
+        assert line.get_drawstyle() == "steps-post"
+        assert list(line.get_xdata()) == [0, 1, 2, 3, 4] and list(line.get_ydata()) == lrs + [0.01]
+    h = _history()
+    lr_line = lrlib.plot.training(h).axes[1].get_lines()[0]
+    assert lr_line.get_drawstyle() == "steps-post"
+    # step t of an epoch of 4 steps starts at t / 4: epoch 2 starts at x = 1
+    assert lr_line.get_xdata()[0] == 0 and lr_line.get_xdata()[4] == pytest.approx(1.0)
+
+
+def test_overlapping_curves_stay_visible():
+    same = np.linspace(0.1, 0.0, 30)
+    fig = lrlib.plot.schedules({"a": same, "b": same, "c": same, "d": same})
+    lines = fig.axes[0].get_lines()
+    assert len({line.get_linestyle() for line in lines}) == 4
+    assert lines[0].get_linewidth() > lines[1].get_linewidth()
+    runs = Runs([_history(s) for s in range(2)], range(2), [])
+    lines = lrlib.plot.seeds({"x": runs, "y": runs}).axes[0].get_lines()
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lrlib.plot.line_style(4) == lrlib.plot.line_style(0) | {"color": lrlib.plot.PALETTE[4]}
+    with pytest.raises(ValueError, match="k must be"):
+        lrlib.plot.line_style(-1)
+
+
+def test_epochs_count_from_one_at_their_end():
+    h = _history(epochs=3)
+    loss_ax = lrlib.plot.training(h, lr=False).axes[0]
+    assert list(loss_ax.get_lines()[1].get_xdata()) == [1, 2, 3]   # train loss of epochs 1..3
+    runs = Runs([_history(s) for s in range(2)], range(2), [])
+    assert list(lrlib.plot.seeds(runs).axes[0].get_lines()[0].get_xdata()) == [1, 2, 3]
+
+
+def test_every_figure_has_the_same_dpi():
+    h = _history()
+    runs = Runs([h], [0], [])
+    figs = [lrlib.plot.schedule([0.1]), lrlib.plot.schedules({"a": [0.1]}), lrlib.plot.training(h),
+            lrlib.plot.seeds(runs)]
+    assert {fig.dpi for fig in figs} == {lrlib.plot.STYLE["figure.dpi"]}

@@ -561,3 +561,40 @@ def check_errata(errata: Path = ERRATA, folder: Path = ROOT / NOTEBOOKS_DIR,
                 problems.append(f"seed claim {nb_path.stem}::{claim_id} ({verdicts[0]}) is "
                                 "missing from the errata page")
     return problems
+
+# ---------------------------------------------------------------- helpers defined by lessons
+
+def helper_names(nb: nbformat.NotebookNode) -> set[str]:
+    """The functions a lesson defines at the top level of its code cells.
+
+    ``def name(...)`` and ``name = lambda ...`` count; functions nested in a function and
+    methods of a class do not (they are local to what they belong to). IPython lines
+    (``%matplotlib``, ``!cmd``) are skipped.
+    """
+    import ast
+
+    names = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        source = "\n".join(line for line in _source(cell).splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+                names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
+def repeated_helpers(notebooks: dict) -> dict[str, list[str]]:
+    """Each function name that two or more lessons define -> those lessons, sorted.
+
+    ``notebooks`` maps a lesson's name to its notebook. A helper two lessons need belongs in
+    lrlib, with a test (CONTRIBUTING.md, "Code cells").
+    """
+    where: dict[str, list[str]] = {}
+    for name, nb in sorted(notebooks.items()):
+        for helper in helper_names(nb):
+            where.setdefault(helper, []).append(name)
+    return {helper: names for helper, names in sorted(where.items()) if len(names) > 1}
