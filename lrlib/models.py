@@ -11,19 +11,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import _checks
+
 __all__ = ["mlp", "cnn", "n_params"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid,
                 "silu": nn.SiLU}
-
-
-def _positive_int(name, value):
-    """``value`` as an int if it is one and >= 1; otherwise a TypeError or ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _int_tuple(name, value, allow_empty=True):
@@ -34,7 +27,7 @@ def _int_tuple(name, value, allow_empty=True):
     if not value and not allow_empty:
         raise ValueError(f"{name} must not be empty, got {value!r}")
     for v in value:
-        _positive_int(f"each entry of {name}", v)
+        _checks.positive_int(f"each entry of {name}", v)
     return tuple(int(v) for v in value)
 
 
@@ -42,10 +35,7 @@ def _build(seed, make):
     """Call ``make()`` with torch's CPU generator seeded by ``seed`` (None: global RNG)."""
     if seed is None:
         return make()
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or None, got {seed!r}")
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be >= 0, got {seed!r}")
+    seed = _checks.seed("seed (an int or None)", seed)
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(int(seed))
         return make()
@@ -58,8 +48,8 @@ def mlp(in_features, n_classes, hidden=(128,), activation="relu", seed=0):
     initialisation drawn from ``seed`` (``None``: from torch's global RNG).
     ``activation`` is one of ``relu``, ``tanh``, ``gelu``, ``sigmoid``, ``silu``.
     """
-    in_features = _positive_int("in_features", in_features)
-    n_classes = _positive_int("n_classes", n_classes)
+    in_features = _checks.positive_int("in_features", in_features)
+    n_classes = _checks.positive_int("n_classes", n_classes)
     hidden = _int_tuple("hidden", hidden)
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
@@ -87,7 +77,7 @@ def cnn(input_shape=(1, 8, 8), n_classes=10, channels=(16, 32), seed=0):
     input_shape = _int_tuple("input_shape", input_shape, allow_empty=False)
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (channels, height, width), got {input_shape!r}")
-    n_classes = _positive_int("n_classes", n_classes)
+    n_classes = _checks.positive_int("n_classes", n_classes)
     channels = _int_tuple("channels", channels, allow_empty=False)
     c, h, w = input_shape
     shrink = 2 ** len(channels)
@@ -109,6 +99,5 @@ def cnn(input_shape=(1, 8, 8), n_classes=10, channels=(16, 32), seed=0):
 
 def n_params(model):
     """Number of trainable parameters of ``model``."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _checks.module("model", model)
     return sum(math.prod(p.shape) for p in model.parameters() if p.requires_grad)
