@@ -12,9 +12,9 @@ Three ways to update the stacked weights:
   optimizers that act element by element (every member has the same lr).
 - :class:`PerMemberUpdate`: one torch optimizer per member over views of the
   stacked weights (any optimizer; ``ReduceLROnPlateau``).
-- :class:`BatchedUpdate`: SGD, Adam or AdamW written here over the stacked
-  weights, with each member's hyperparameters (lr, momentum, betas, weight
-  decay) read from its own torch optimizer, which never steps itself; its
+- :class:`BatchedUpdate`: SGD, Adam or AdamW over slices of the stacked
+  weights, with each member's numbers (lr, momentum, betas, weight decay)
+  read from its own torch optimizer, which never steps itself; its
   scheduler sets them. This is what lets a sweep give each member its own lr.
 """
 
@@ -23,6 +23,8 @@ import copy
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.adam import adam as _adam
+from torch.optim.sgd import sgd as _sgd
 
 EVAL_CHUNK = 2048
 # Optimizers whose update of an element depends on that element's own gradient
@@ -198,19 +200,15 @@ class PerMemberUpdate:
 
 # --------------------------------------------------------------------------- batched optimizers
 
-_HYPER = {torch.optim.SGD: ("lr", "momentum", "weight_decay"),
-          torch.optim.Adam: ("lr", "beta1", "beta2", "eps", "weight_decay"),
-          torch.optim.AdamW: ("lr", "beta1", "beta2", "eps", "weight_decay")}
+# The numbers a member's optimizer may set per step (its scheduler moves lr, and momentum or betas).
+_NUMBERS = {torch.optim.SGD: ("lr", "momentum", "dampening", "weight_decay"),
+            torch.optim.Adam: ("lr", "betas", "eps", "weight_decay"),
+            torch.optim.AdamW: ("lr", "betas", "eps", "weight_decay")}
 # Options that must be the same for every member (they pick a formula, not a number).
-_FIXED = {torch.optim.SGD: ("nesterov", "dampening", "maximize"),
-          torch.optim.Adam: ("amsgrad", "maximize"), torch.optim.AdamW: ("amsgrad", "maximize")}
-SUPPORTED = tuple(_HYPER)
-
-
-def _group_value(group, key):
-    if key in ("beta1", "beta2"):
-        return float(group["betas"][key == "beta2"])
-    return float(group[key])
+_FIXED = {torch.optim.SGD: ("nesterov", "maximize", "foreach", "fused"),
+          torch.optim.Adam: ("amsgrad", "maximize", "foreach", "fused", "capturable"),
+          torch.optim.AdamW: ("amsgrad", "maximize", "foreach", "fused", "capturable")}
+SUPPORTED = tuple(_NUMBERS)
 
 
 def _group_index(optimizer, model):
@@ -220,46 +218,52 @@ def _group_index(optimizer, model):
             for p in group["params"]}
 
 
+def _runs(rows):
+    """``(start, stop, row)`` for each stretch of consecutive equal rows."""
+    out, start = [], 0
+    for k in range(1, len(rows) + 1):
+        if k == len(rows) or rows[k] != rows[start]:
+            out.append((start, k, rows[start]))
+            start = k
+    return out
+
+
 class BatchedUpdate:
-    """SGD (momentum, Nesterov), Adam or AdamW over the stacked weights, per-member numbers.
+    """SGD, Adam or AdamW over the stacked weights, with each member's own numbers.
 
     ``optimizers``: one torch optimizer per member, built on the member's own
-    model (``stacked.models[i]``); it is never stepped: each step reads every
-    member's lr, momentum or betas and weight decay from it (its scheduler
-    moves them), and applies torch's formula for that optimizer with them,
-    member by member in one tensor operation. The formulas are the ones of
-    ``torch.optim.SGD`` / ``Adam`` / ``AdamW`` (Adam's bias corrections per
-    member; AdamW's decay ``1 - lr * weight_decay`` with each member's lr).
+    model (``stacked.models[i]``) and never stepped: at each step every
+    member's lr, momentum or betas, eps and weight decay are read from it
+    (its scheduler moves them). Members whose numbers are equal at this step
+    and that sit next to each other in the stack (the seeds of one lr) are
+    updated together by torch's own functional optimizer
+    (``torch.optim.sgd.sgd``, ``torch.optim.adam.adam``) on their slice of the
+    stacked weights, gradients and state. So each member gets exactly the
+    arithmetic of ``optimizer.step()``, AdamW's ``1 - lr * weight_decay``
+    with its own lr included, bit for bit.
     """
 
     def __init__(self, stacked, optimizers, steppers):
         kind = type(optimizers[0])
-        first = optimizers[0].param_groups
+        groups = _group_index(optimizers[0], stacked.models[0])
         for i, opt in enumerate(optimizers):
             if type(opt) is not kind:
                 raise TypeError(f"make_optimizer built a {type(opt).__name__} for member {i} and "
                                 f"a {kind.__name__} for member 0; a sweep needs one kind")
-            if _group_index(opt, stacked.models[i]) != _group_index(optimizers[0],
-                                                                     stacked.models[0]):
+            if _group_index(opt, stacked.models[i]) != groups:
                 raise ValueError("make_optimizer must put the same parameters in the same groups "
                                  "for every member")
             for key in _FIXED[kind]:
-                if [g[key] for g in opt.param_groups] != [g[key] for g in first]:
+                if [g[key] for g in opt.param_groups] != [g[key] for g in optimizers[0].param_groups]:
                     raise ValueError(f"{key} must be the same for every member of a sweep")
-        if any(g["maximize"] for g in first):
+        if any(g["maximize"] for g in optimizers[0].param_groups):
             raise ValueError("a sweep cannot batch an optimizer with maximize=True")
         self.kind, self.optimizers, self.steppers = kind, optimizers, steppers
         self.params = stacked.params
-        self.group = _group_index(optimizers[0], stacked.models[0])
-        self.state = {name: {} for name in self.params}
+        self.names = [[k for k in self.params if groups[k] == g]
+                      for g in range(len(optimizers[0].param_groups))]
+        self.state = {}
         self.t = 0
-        self._keys = _HYPER[kind]
-
-    def numbers(self):
-        """Tensor ``(groups, members, keys)`` of each member's hyperparameters now (float64)."""
-        rows = [[[_group_value(g, k) for k in self._keys] for g in opt.param_groups]
-                for opt in self.optimizers]
-        return torch.tensor(rows, dtype=torch.float64).transpose(0, 1)
 
     def lrs(self):
         return [float(o.param_groups[0]["lr"]) for o in self.optimizers]
@@ -269,65 +273,53 @@ class BatchedUpdate:
             p.grad = None
         losses.sum().backward()
         self.t += 1
-        numbers = self.numbers().to(next(iter(self.params.values())).device)
-        fixed = self.optimizers[0].param_groups
         with torch.no_grad():
-            for name, p in self.params.items():
-                if p.grad is None:
-                    continue
-                g = self.group[name]
-                shape = (-1,) + (1,) * (p.ndim - 1)
-                h = {k: numbers[g, :, j].reshape(shape) for j, k in enumerate(self._keys)}
-                step = _sgd if self.kind is torch.optim.SGD else _adam
-                step(p, p.grad, self.state[name], h, fixed[g], self.t,
-                     decoupled=self.kind is torch.optim.AdamW)
+            for g, names in enumerate(self.names):
+                names = [k for k in names if self.params[k].grad is not None]
+                rows = [tuple(o.param_groups[g][k] for k in _NUMBERS[self.kind])
+                        for o in self.optimizers]
+                for start, stop, _ in _runs(rows):
+                    group = self.optimizers[start].param_groups[g]
+                    if self.kind is torch.optim.SGD:
+                        self._sgd(names, start, stop, group)
+                    else:
+                        self._adam(names, start, stop, group)
         for i, stepper in enumerate(self.steppers):
             if alive[i]:
                 stepper.after_batch()
+
+    def _sgd(self, names, a, b, group):
+        # At the first step torch makes each momentum buffer (a copy of the gradient); they
+        # are then kept in one stacked buffer per parameter, and later steps update slices.
+        first = self.t == 1
+        buffers = [None if first else self.state.get(k)[a:b] for k in names]
+        _sgd(
+            [self.params[k][a:b] for k in names], [self.params[k].grad[a:b] for k in names],
+            buffers, foreach=group["foreach"], fused=group["fused"],
+            weight_decay=group["weight_decay"], momentum=group["momentum"], lr=group["lr"],
+            dampening=group["dampening"], nesterov=group["nesterov"], maximize=False)
+        for k, buf in zip(names, buffers):
+            if first and buf is not None:
+                self.state.setdefault(k, torch.zeros_like(self.params[k]))[a:b] = buf
+
+    def _adam(self, names, a, b, group):
+        for k in names:
+            if k not in self.state:
+                p = self.params[k]
+                self.state[k] = [torch.zeros_like(p), torch.zeros_like(p), torch.zeros_like(p)]
+        beta1, beta2 = group["betas"]
+        _adam(
+            [self.params[k][a:b] for k in names], [self.params[k].grad[a:b] for k in names],
+            [self.state[k][0][a:b] for k in names], [self.state[k][1][a:b] for k in names],
+            [self.state[k][2][a:b] for k in names],
+            [torch.tensor(float(self.t - 1)) for _ in names],
+            foreach=group["foreach"], fused=group["fused"], capturable=False,
+            decoupled_weight_decay=group.get("decoupled_weight_decay",
+                                             self.kind is torch.optim.AdamW),
+            amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
+            weight_decay=group["weight_decay"], eps=group["eps"], maximize=False)
 
     def end_epoch(self, val_losses, alive):
         for i, stepper in enumerate(self.steppers):
             if alive[i]:
                 stepper.after_epoch(None if val_losses is None else val_losses[i])
-
-
-def _sgd(p, grad, state, h, group, t, decoupled=False):
-    """torch.optim.SGD's update with per-member ``h`` (tensors broadcast over dim 0)."""
-    dtype = p.dtype
-    if group["weight_decay"] != 0 or bool((h["weight_decay"] != 0).any()):
-        grad = grad + h["weight_decay"].to(dtype) * p
-    momentum = h["momentum"].to(dtype)
-    if group["momentum"] != 0 or bool((h["momentum"] != 0).any()):
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            buf = state["momentum_buffer"] = grad.clone()
-        else:
-            dampening = group["dampening"]
-            buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-        grad = grad + momentum * buf if group["nesterov"] else buf
-    p.sub_(h["lr"].to(dtype) * grad)
-
-
-def _adam(p, grad, state, h, group, t, decoupled=False):
-    """torch.optim.Adam's (or AdamW's, ``decoupled``) update with per-member ``h``."""
-    dtype = p.dtype
-    lr, beta1, beta2 = h["lr"], h["beta1"], h["beta2"]
-    if decoupled:
-        p.mul_((1 - lr * h["weight_decay"]).to(dtype))
-    elif bool((h["weight_decay"] != 0).any()):
-        grad = grad + h["weight_decay"].to(dtype) * p
-    if not state:
-        state["exp_avg"] = torch.zeros_like(p)
-        state["exp_avg_sq"] = torch.zeros_like(p)
-        if group["amsgrad"]:
-            state["max_exp_avg_sq"] = torch.zeros_like(p)
-    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-    exp_avg.lerp_(grad, (1 - beta1).to(dtype))
-    exp_avg_sq.mul_(beta2.to(dtype)).addcmul_(grad, grad * (1 - beta2).to(dtype))
-    if group["amsgrad"]:
-        torch.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-        exp_avg_sq = state["max_exp_avg_sq"]
-    step_size = lr / (1 - beta1 ** t)
-    root = (1 - beta2 ** t).sqrt()
-    denom = (exp_avg_sq.sqrt() / root.to(dtype)).add_(h["eps"].to(dtype))
-    p.sub_(step_size.to(dtype) * exp_avg / denom)
