@@ -292,7 +292,7 @@ class BatchedUpdate:
         # At the first step torch makes each momentum buffer (a copy of the gradient); they
         # are then kept in one stacked buffer per parameter, and later steps update slices.
         first = self.t == 1
-        buffers = [None if first else self.state.get(k)[a:b] for k in names]
+        buffers = [self.state[k][a:b] if k in self.state and not first else None for k in names]
         _sgd(
             [self.params[k][a:b] for k in names], [self.params[k].grad[a:b] for k in names],
             buffers, foreach=group["foreach"], fused=group["fused"],

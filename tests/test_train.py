@@ -545,13 +545,14 @@ def _one_cycle(optimizer, lr):
 
 
 @pytest.mark.parametrize("make_optimizer", [
+    lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr),
     lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9),
     lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9, nesterov=True,
                                   weight_decay=1e-3),
     lambda m, lr: torch.optim.Adam(m.parameters(), lr=lr / 10),
     lambda m, lr: torch.optim.Adam(m.parameters(), lr=lr / 10, weight_decay=1e-2, amsgrad=True),
     lambda m, lr: torch.optim.AdamW(m.parameters(), lr=lr / 10, weight_decay=0.1),
-], ids=["sgd-momentum", "sgd-nesterov-wd", "adam", "adam-wd-amsgrad", "adamw"])
+], ids=["sgd", "sgd-momentum", "sgd-nesterov-wd", "adam", "adam-wd-amsgrad", "adamw"])
 @pytest.mark.parametrize("make_scheduler", [None, _one_cycle], ids=["constant", "one-cycle"])
 def test_sweep_equals_fit_member_by_member(make_optimizer, make_scheduler):
     result, worst = _sweep_vs_fit(make_optimizer, make_scheduler)
