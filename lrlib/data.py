@@ -27,36 +27,9 @@ from typing import Iterator, Optional, Tuple
 import numpy as np
 import torch
 
+from . import _checks
+
 __all__ = ["Splits", "Text", "digits", "mnist_small", "text", "mnist", "fashion_mnist"]
-
-
-def _check_split(name, split):
-    """Validate one ``(X, y)`` pair and return it as ``(float tensor, int64 tensor)``."""
-    if not (isinstance(split, (tuple, list)) and len(split) == 2):
-        raise TypeError(f"{name} must be a pair (X, y) of tensors, got {type(split).__name__}")
-    X, y = split
-    if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
-        raise TypeError(
-            f"{name} must hold torch tensors, got X: {type(X).__name__}, y: {type(y).__name__}")
-    if not X.is_floating_point():
-        raise TypeError(f"{name} features must be a floating-point tensor, got dtype {X.dtype}")
-    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
-        raise TypeError(f"{name} labels must be an integer tensor, got dtype {y.dtype}")
-    if X.ndim < 2:
-        raise ValueError(f"{name} features must have shape (n, ...), got shape {tuple(X.shape)}")
-    if y.ndim != 1:
-        raise ValueError(f"{name} labels must have shape (n,), got shape {tuple(y.shape)}")
-    if len(X) != len(y):
-        raise ValueError(
-            f"{name} has {len(X)} feature rows but {len(y)} labels; they must have the same length")
-    if len(X) == 0:
-        raise ValueError(f"{name} is empty")
-    if not bool(torch.isfinite(X).all()):
-        bad = int((~torch.isfinite(X)).sum())
-        raise ValueError(f"{name} features contain {bad} NaN or infinite values")
-    if bool((y < 0).any()):
-        raise ValueError(f"{name} labels must be >= 0, got min {int(y.min())}")
-    return X, y.long()
 
 
 @dataclass(frozen=True, eq=False)
@@ -77,11 +50,11 @@ class Splits:
 
     def __post_init__(self):
         set_ = object.__setattr__
-        set_(self, "train", _check_split("train", self.train))
+        set_(self, "train", _checks.split("train", self.train))
         for split in ("val", "test"):
             value = getattr(self, split)
             if value is not None:
-                set_(self, split, _check_split(split, value))
+                set_(self, split, _checks.split(split, value))
         n_features = self.train[0].shape[1:]
         for split in ("val", "test"):
             value = getattr(self, split)
@@ -128,18 +101,6 @@ class Splits:
                 f"n_classes={self.n_classes})")
 
 
-def _check_fraction(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
-
-
-def _check_seed(seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {seed!r}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed!r}")
-
-
 def _stratified_split(y, size, seed):
     """Indices ``(rest, held_out)`` with ``size`` examples held out, stratified by label."""
     from sklearn.model_selection import train_test_split
@@ -167,9 +128,9 @@ def digits(seed=0, val_fraction=0.2, test_fraction=0.2):
 
 
 def _check_three_way(seed, val_fraction, test_fraction):
-    _check_seed(seed)
-    _check_fraction("val_fraction", val_fraction)
-    _check_fraction("test_fraction", test_fraction)
+    _checks.seed("seed", seed)
+    _checks.real("val_fraction", val_fraction, 0, 1)
+    _checks.real("test_fraction", test_fraction, 0, 1)
     if val_fraction + test_fraction >= 1:
         raise ValueError(
             f"val_fraction + test_fraction must be < 1, got {val_fraction} + {test_fraction}")
@@ -197,7 +158,7 @@ def _torchvision_images(dataset_name, root, download, seed, val_size, train_size
     except ImportError as err:  # pragma: no cover - torchvision is in requirements.txt
         raise ImportError(
             f"lrlib.data.{dataset_name.lower()} needs torchvision: pip install torchvision") from err
-    _check_seed(seed)
+    _checks.seed("seed", seed)
     if not isinstance(download, bool):
         raise TypeError(f"download must be True or False, got {download!r}")
     cls = getattr(tvd, dataset_name)
@@ -342,7 +303,7 @@ class Text:
         _check_ids("val", self.val)
         if not isinstance(self.vocab, str) or len(set(self.vocab)) != len(self.vocab):
             raise ValueError("vocab must be a string of distinct characters")
-        _check_seed(self.seed)
+        _checks.seed("seed", self.seed)
         if isinstance(self.block, bool) or not isinstance(self.block, (int, np.integer)):
             raise TypeError(f"block must be a positive int, got {self.block!r}")
         shortest = min(len(self.train), len(self.val))
@@ -399,7 +360,7 @@ class Text:
         ``seed=None`` uses :attr:`seed`; the same seed gives the same batches.
         """
         seed = self.seed if seed is None else seed
-        _check_seed(seed)
+        _checks.seed("seed", seed)
         generator = torch.Generator().manual_seed(int(seed))
         while True:
             yield self.batch(batch_size, generator, split)
@@ -464,7 +425,7 @@ def text(block: int = 64, val_fraction: float = 0.1, seed: int = 0) -> Text:
         >>> corpus.decode(corpus.encode("lambda")) == "lambda"
         True
     """
-    _check_fraction("val_fraction", val_fraction)
+    _checks.real("val_fraction", val_fraction, 0, 1)
     try:
         from pydoc_data.topics import topics
     except ImportError as err:  # pragma: no cover - part of the standard library

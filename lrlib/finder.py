@@ -12,10 +12,13 @@ divided by ``1 - smooth**(i+1)``):
     avg_i = smooth * avg_{i-1} + (1 - smooth) * loss_i,   smoothed_i = avg_i / (1 - smooth**(i+1))
 
 The sweep stops early once the smoothed loss exceeds ``stop_factor`` times the
-best one seen (the lr is now far too large) or a loss is NaN/infinite. The
+best one seen (the lr is now far too large) or a raw loss diverges by the rule
+of :func:`lrlib.train.diverges` (NaN/infinite, or 100 times the first loss or
+``log(n_classes)``), the same rule :func:`lrlib.fit` stops at. The
 model's weights and the optimizer's state and lr are restored afterwards, so
 the sweep leaves no trace.
 """
+import contextlib
 import copy
 import math
 from dataclasses import dataclass
@@ -25,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .train import (_as_splits, _check_model_output, _check_optimizer, _check_seed,
-                    _positive_int, _seeded_rng, _resolve_device)
+from . import _checks
+from .train import diverges, seeded_rng
 
 __all__ = ["lr_range_test", "RangeTest", "steepest_lr", "valley_lr"]
 
@@ -113,23 +116,88 @@ def valley_lr(lrs, losses):
     return float(lrs[(start + end) // 2])
 
 
-def _positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return float(value)
+def _check_arguments(min_lr, max_lr, steps, smooth, stop_factor, batch_size, seed):
+    min_lr = _checks.real("min_lr", min_lr, 0, text="a finite number > 0")
+    max_lr = _checks.real("max_lr", max_lr, 0, text="a finite number > 0")
+    if min_lr >= max_lr:
+        raise ValueError(f"min_lr must be smaller than max_lr, got min_lr={min_lr}, max_lr={max_lr}")
+    steps = _checks.positive_int("steps", steps)
+    if steps < 2:
+        raise ValueError(f"steps must be >= 2, got {steps}")
+    if isinstance(smooth, (int, float)) and not isinstance(smooth, bool):
+        smooth = _checks.real("smooth", smooth, 0, 1, low_open=False)
+    else:
+        raise ValueError(f"smooth must be a number in [0, 1), got {smooth!r}")
+    if (isinstance(stop_factor, bool) or not isinstance(stop_factor, (int, float))
+            or not stop_factor > 1):
+        raise ValueError(f"stop_factor must be a number > 1 (or math.inf), got {stop_factor!r}")
+    return (min_lr, max_lr, steps, smooth, stop_factor, _checks.positive_int("batch_size", batch_size),
+            _checks.seed("seed", seed))
 
 
-def lr_range_test(model, optimizer, data, min_lr=1e-7, max_lr=10, steps=100, smooth=0.98,
-                  stop_factor=4, batch_size=64, seed=0, device=None):
+@contextlib.contextmanager
+def _restored(model, optimizer):
+    """Put the model's weights, gradients and mode and the optimizer's state back on exit."""
+    saved_model = copy.deepcopy(model.state_dict())
+    saved_optimizer = copy.deepcopy(optimizer.state_dict())
+    params = list(model.parameters())
+    saved_grads = [None if p.grad is None else p.grad.detach().clone() for p in params]
+    was_training = model.training
+    try:
+        yield
+    finally:
+        model.load_state_dict(saved_model)
+        optimizer.load_state_dict(saved_optimizer)
+        for p, grad in zip(params, saved_grads):
+            p.grad = grad
+        model.train(was_training)
+
+
+def _run(model, optimizer, X, y, n_classes, schedule, smooth, stop_factor, batch_size, generator):
+    """The sweep itself: ``(lrs, raw losses, smoothed losses, stopped)``."""
+    n = len(X)
+    lrs, raw, smoothed = [], [], []
+    average, best, stopped = 0.0, math.inf, "completed"
+    perm, cursor = None, n
+    model.train()
+    for i, lr in enumerate(schedule):
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        if cursor >= n:
+            perm, cursor = torch.randperm(n, generator=generator).to(X.device), 0
+        idx = perm[cursor:cursor + batch_size]
+        cursor += batch_size
+        loss = F.cross_entropy(model(X.index_select(0, idx)), y.index_select(0, idx))
+        value = loss.item()
+        if diverges(value, raw[0] if raw else value, n_classes):
+            stopped = "diverged"
+            break
+        average = smooth * average + (1 - smooth) * value
+        current = average / (1 - smooth ** (i + 1))
+        lrs.append(lr)
+        raw.append(value)
+        smoothed.append(current)
+        if current > stop_factor * best:
+            stopped = "stop_factor"
+            break
+        best = min(best, current)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return np.array(lrs), np.array(raw), np.array(smoothed), stopped
+
+
+def lr_range_test(model: nn.Module, optimizer: torch.optim.Optimizer, data, min_lr: float = 1e-7,
+                  max_lr: float = 10, steps: int = 100, smooth: float = 0.98,
+                  stop_factor: float = 4, batch_size: int = 64, seed: int = 0,
+                  device=None) -> RangeTest:
     """Run the LR range test and return a :class:`RangeTest`; model and optimizer are restored.
 
     One batch per step from ``data.train`` (shuffled by ``seed``, as many
     passes as needed) with the lr of every parameter group set to
     ``min_lr * (max_lr/min_lr)**(i/(steps-1))``. Stops after ``steps`` steps,
-    when the smoothed loss exceeds ``stop_factor`` times its best, or at a
-    NaN/infinite loss.
+    when the smoothed loss exceeds ``stop_factor`` times its best, or when a
+    batch's loss diverges (:func:`lrlib.train.diverges`, the rule of :func:`lrlib.fit`).
 
     Two suggestions, both read off the smoothed curve:
 
@@ -142,77 +210,45 @@ def lr_range_test(model, optimizer, data, min_lr=1e-7, max_lr=10, steps=100, smo
 
     Both are starting points for the lr of a constant schedule or the peak
     of a one-cycle / cyclic schedule, to be confirmed by a real run.
+
+    Args:
+        model: the classifier (restored afterwards).
+        optimizer: a torch optimizer over its parameters (restored afterwards).
+        data: a :class:`lrlib.data.Splits` or anything with ``.train``.
+        min_lr, max_lr: the first and the last lr of the sweep.
+        steps: the number of steps (>= 2).
+        smooth: the factor of the loss's moving average, in [0, 1).
+        stop_factor: stop once the smoothed loss exceeds this times its best (> 1).
+        batch_size: examples per step.
+        seed: seeds the shuffle and torch's RNG during the test.
+        device: where to run (None: where the model is).
+
+    Returns:
+        A :class:`RangeTest`.
+
+    >>> import lrlib
+    >>> model = lrlib.models.mlp(64, 10, hidden=(32,))
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> test = lr_range_test(model, opt, lrlib.data.digits(), min_lr=1e-4, max_lr=10, steps=50)
+    >>> test.stopped in ("completed", "stop_factor", "diverged"), len(test.lrs) <= 50
+    (True, True)
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_optimizer(optimizer, model)
-    min_lr = _positive_float("min_lr", min_lr)
-    max_lr = _positive_float("max_lr", max_lr)
-    if min_lr >= max_lr:
-        raise ValueError(f"min_lr must be smaller than max_lr, got min_lr={min_lr}, max_lr={max_lr}")
-    steps = _positive_int("steps", steps)
-    if steps < 2:
-        raise ValueError(f"steps must be >= 2, got {steps}")
-    if isinstance(smooth, bool) or not isinstance(smooth, (int, float)) or not 0 <= smooth < 1:
-        raise ValueError(f"smooth must be a number in [0, 1), got {smooth!r}")
-    if (isinstance(stop_factor, bool) or not isinstance(stop_factor, (int, float))
-            or not stop_factor > 1):
-        raise ValueError(f"stop_factor must be a number > 1 (or math.inf), got {stop_factor!r}")
-    batch_size = _positive_int("batch_size", batch_size)
-    seed = _check_seed("seed", seed)
-    splits = _as_splits(data)
-    dev = _resolve_device(device, model)
+    _checks.module("model", model)
+    _checks.optimizer(optimizer, model)
+    min_lr, max_lr, steps, smooth, stop_factor, batch_size, seed = _check_arguments(
+        min_lr, max_lr, steps, smooth, stop_factor, batch_size, seed)
+    splits = _checks.as_splits(data)
+    dev = _checks.resolve_device(device, model)
     model.to(dev)
     X, y = (t.to(dev) for t in splits.train)
-    _check_model_output(model, X, splits.n_classes)
-
-    saved_model = copy.deepcopy(model.state_dict())
-    saved_optimizer = copy.deepcopy(optimizer.state_dict())
-    params = list(model.parameters())
-    saved_grads = [None if p.grad is None else p.grad.detach().clone() for p in params]
-    was_training = model.training
-    generator = torch.Generator().manual_seed(seed)
-    n = len(X)
+    _checks.model_output(model, X, splits.n_classes)
     ratio = max_lr / min_lr
-    lrs, raw, smoothed = [], [], []
-    average, best, stopped = 0.0, math.inf, "completed"
-    perm, cursor = None, n
-    try:
-        with _seeded_rng(dev, seed):
-            model.train()
-            for i in range(steps):
-                lr = min_lr * ratio ** (i / (steps - 1))
-                for group in optimizer.param_groups:
-                    group["lr"] = lr
-                if cursor >= n:
-                    perm, cursor = torch.randperm(n, generator=generator).to(dev), 0
-                idx = perm[cursor:cursor + batch_size]
-                cursor += batch_size
-                loss = F.cross_entropy(model(X.index_select(0, idx)), y.index_select(0, idx))
-                value = loss.item()
-                if not math.isfinite(value):
-                    stopped = "diverged"
-                    break
-                average = smooth * average + (1 - smooth) * value
-                current = average / (1 - smooth ** (i + 1))
-                lrs.append(lr)
-                raw.append(value)
-                smoothed.append(current)
-                if current > stop_factor * best:
-                    stopped = "stop_factor"
-                    break
-                best = min(best, current)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-    finally:
-        model.load_state_dict(saved_model)
-        optimizer.load_state_dict(saved_optimizer)
-        for p, grad in zip(params, saved_grads):
-            p.grad = grad
-        model.train(was_training)
-    lrs, smoothed = np.array(lrs), np.array(smoothed)
-    return RangeTest(lrs=lrs, losses=smoothed, raw_losses=np.array(raw),
+    schedule = [min_lr * ratio ** (i / (steps - 1)) for i in range(steps)]
+    generator = torch.Generator().manual_seed(seed)
+    with _restored(model, optimizer), seeded_rng(dev, seed):
+        lrs, raw, smoothed, stopped = _run(model, optimizer, X, y, splits.n_classes, schedule,
+                                           smooth, stop_factor, batch_size, generator)
+    return RangeTest(lrs=lrs, losses=smoothed, raw_losses=raw,
                      suggestion=steepest_lr(lrs, smoothed), valley=valley_lr(lrs, smoothed),
                      min_loss_lr=float(lrs[np.argmin(smoothed)]) if len(lrs) else None,
                      stopped=stopped)

@@ -17,17 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import Text
-from .models import _positive_int
-from .train import (
-    _PLATEAU,
-    _as_float,
-    _check_optimizer,
-    _check_optimizer_state_device,
-    _check_scheduler,
-    _check_seed,
-    _resolve_device,
-    _seeded_rng,
-)
+from . import _checks
+from .train import seeded_rng
 
 __all__ = ["train_lm", "eval_lm", "LMHistory"]
 
@@ -101,11 +92,11 @@ def eval_lm(model: nn.Module, corpus: Text, split: str = "val", max_windows: Opt
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     _check_corpus(corpus)
-    batch_size = _positive_int("batch_size", batch_size)
+    batch_size = _checks.positive_int("batch_size", batch_size)
     x, y = corpus.windows(split)
     if max_windows is not None:
-        x, y = x[:_positive_int("max_windows", max_windows)], y[:max_windows]
-    dev = _resolve_device(device, model)
+        x, y = x[:_checks.positive_int("max_windows", max_windows)], y[:max_windows]
+    dev = _checks.resolve_device(device, model)
     was_training = model.training
     model.eval()
     total = torch.zeros((), dtype=torch.float64, device=dev)
@@ -162,30 +153,30 @@ def train_lm(model: nn.Module, optimizer: torch.optim.Optimizer, corpus: Text, s
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     _check_corpus(corpus)
-    _check_optimizer(optimizer, model)
-    _check_scheduler(scheduler, optimizer)
-    steps = _positive_int("steps", steps)
-    batch_size = _positive_int("batch_size", batch_size)
-    seed = _check_seed("seed", seed)
-    eval_every = steps if eval_every is None else _positive_int("eval_every", eval_every)
+    _checks.optimizer(optimizer, model)
+    _checks.scheduler(scheduler, optimizer)
+    steps = _checks.positive_int("steps", steps)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    seed = _checks.seed("seed", seed)
+    eval_every = steps if eval_every is None else _checks.positive_int("eval_every", eval_every)
     if max_grad_norm is not None and not (isinstance(max_grad_norm, (int, float))
                                           and not isinstance(max_grad_norm, bool)
                                           and max_grad_norm > 0):
         raise ValueError(f"max_grad_norm must be a positive number or None, got {max_grad_norm!r}")
-    dev = _resolve_device(device, model)
+    dev = _checks.resolve_device(device, model)
     model.to(dev)
-    _check_optimizer_state_device(optimizer)
+    _checks.optimizer_state_device(optimizer)
     corpus = corpus.to(dev)
-    plateau = isinstance(scheduler, _PLATEAU)
+    plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
     hist = LMHistory(seed=seed)
     batches = corpus.batches(batch_size, seed=seed)
     was_training = model.training
     try:
-        with _seeded_rng(dev, seed):
+        with seeded_rng(dev, seed):
             for step in range(1, steps + 1):
                 model.train()
                 x, y = next(batches)
-                hist.lr.append(_as_float(optimizer.param_groups[0]["lr"]))
+                hist.lr.append(float(optimizer.param_groups[0]["lr"]))
                 loss = _lm_loss(model, x, y)
                 hist.step_loss.append(loss.item())
                 if not math.isfinite(hist.step_loss[-1]):

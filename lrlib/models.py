@@ -16,19 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import _checks
+
 __all__ = ["mlp", "cnn", "tiny_transformer", "TinyTransformer", "n_params"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid,
                 "silu": nn.SiLU}
-
-
-def _positive_int(name, value):
-    """``value`` as an int if it is one and >= 1; otherwise a TypeError or ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _int_tuple(name, value, allow_empty=True):
@@ -39,7 +32,7 @@ def _int_tuple(name, value, allow_empty=True):
     if not value and not allow_empty:
         raise ValueError(f"{name} must not be empty, got {value!r}")
     for v in value:
-        _positive_int(f"each entry of {name}", v)
+        _checks.positive_int(f"each entry of {name}", v)
     return tuple(int(v) for v in value)
 
 
@@ -47,10 +40,7 @@ def _build(seed, make):
     """Call ``make()`` with torch's CPU generator seeded by ``seed`` (None: global RNG)."""
     if seed is None:
         return make()
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int or None, got {seed!r}")
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"seed must be >= 0, got {seed!r}")
+    seed = _checks.seed("seed (an int or None)", seed)
     with torch.random.fork_rng(devices=[]):
         torch.default_generator.manual_seed(int(seed))
         return make()
@@ -63,8 +53,8 @@ def mlp(in_features, n_classes, hidden=(128,), activation="relu", seed=0):
     initialisation drawn from ``seed`` (``None``: from torch's global RNG).
     ``activation`` is one of ``relu``, ``tanh``, ``gelu``, ``sigmoid``, ``silu``.
     """
-    in_features = _positive_int("in_features", in_features)
-    n_classes = _positive_int("n_classes", n_classes)
+    in_features = _checks.positive_int("in_features", in_features)
+    n_classes = _checks.positive_int("n_classes", n_classes)
     hidden = _int_tuple("hidden", hidden)
     if activation not in _ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {activation!r}")
@@ -92,7 +82,7 @@ def cnn(input_shape=(1, 8, 8), n_classes=10, channels=(16, 32), seed=0):
     input_shape = _int_tuple("input_shape", input_shape, allow_empty=False)
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (channels, height, width), got {input_shape!r}")
-    n_classes = _positive_int("n_classes", n_classes)
+    n_classes = _checks.positive_int("n_classes", n_classes)
     channels = _int_tuple("channels", channels, allow_empty=False)
     c, h, w = input_shape
     shrink = 2 ** len(channels)
@@ -201,12 +191,12 @@ def tiny_transformer(vocab_size: int, block: int, d_model: int = 64, n_layers: i
         >>> model(torch.zeros(2, 10, dtype=torch.long)).shape
         torch.Size([2, 10, 103])
     """
-    vocab_size = _positive_int("vocab_size", vocab_size)
-    block = _positive_int("block", block)
-    d_model = _positive_int("d_model", d_model)
-    n_layers = _positive_int("n_layers", n_layers)
-    n_heads = _positive_int("n_heads", n_heads)
-    mlp_ratio = _positive_int("mlp_ratio", mlp_ratio)
+    vocab_size = _checks.positive_int("vocab_size", vocab_size)
+    block = _checks.positive_int("block", block)
+    d_model = _checks.positive_int("d_model", d_model)
+    n_layers = _checks.positive_int("n_layers", n_layers)
+    n_heads = _checks.positive_int("n_heads", n_heads)
+    mlp_ratio = _checks.positive_int("mlp_ratio", mlp_ratio)
     if d_model % n_heads:
         raise ValueError(f"d_model must be a multiple of n_heads={n_heads}, got {d_model}")
     if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
@@ -218,8 +208,7 @@ def tiny_transformer(vocab_size: int, block: int, d_model: int = 64, n_layers: i
 
 def n_params(model):
     """Number of trainable parameters of ``model``."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _checks.module("model", model)
     return sum(math.prod(p.shape) for p in model.parameters() if p.requires_grad)
 
 

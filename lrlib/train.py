@@ -1,66 +1,96 @@
-"""Training loops: :func:`fit` for one run, :func:`fit_seeds` for several seeds at once.
+"""Training loops: :func:`fit` for one run, :func:`fit_seeds` for several seeds at once,
+:func:`sweep` for a grid of learning rates x seeds at once.
 
-Both train a classifier with cross-entropy on the in-memory tensors of
-:mod:`lrlib.data`. A batch is drawn by indexing tensors that already sit on
-the device with a shuffled index (no DataLoader, no per-sample Python). Each
-step is: forward, loss, backward, ``optimizer.step()``, then (with
-``step_every="batch"``) ``scheduler.step()``; the scheduler always steps after
-the optimizer. ``ReduceLROnPlateau`` is stepped once per epoch with the
-validation loss.
+All three train a classifier with cross-entropy on the in-memory tensors of
+:mod:`lrlib.data`, through one loop (:func:`_train`): a run is a set of
+members (one for ``fit``), each with its own shuffle. A batch is drawn by
+indexing tensors that already sit on the device with a shuffled index (no
+DataLoader, no per-sample Python). Each step is: forward, loss, backward,
+``optimizer.step()``, then (with ``step_every="batch"``) ``scheduler.step()``;
+the scheduler always steps after the optimizer. ``ReduceLROnPlateau`` is
+stepped once per epoch with the validation loss.
 
-Both return :class:`History` objects: the lr and the train loss of every
+They return :class:`History` objects: the lr and the train loss of every
 step, and per epoch the train loss, validation loss and validation accuracy.
-When the loss becomes NaN or infinite, the run stops and ``History.diverged``
-says at which step and lr (nothing raises), so a lesson can show an lr that
-is too high.
+When a loss diverges (see :func:`diverges`) the run stops and
+``History.diverged`` says at which step and lr (nothing raises), so a lesson
+can show an lr that is too high.
 """
+
 import contextlib
 import copy
 import math
 import os
 import warnings
 from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import Splits, _check_split
-from .models import _positive_int
+from . import _batched, _checks
 
-__all__ = ["fit", "fit_seeds", "evaluate", "History", "Runs", "Divergence"]
+__all__ = ["fit", "fit_seeds", "sweep", "evaluate", "diverges", "seeded_rng", "History", "Runs",
+           "Sweep", "Divergence", "DIVERGENCE_FACTOR"]
 
 _PLATEAU = torch.optim.lr_scheduler.ReduceLROnPlateau
-_EVAL_CHUNK = 2048
 _STEP_EVERY = ("batch", "epoch")
-# Optimizers whose update of an element depends on that element's own gradient
-# and state only: one instance over the seeds' stacked weights equals one
-# instance per seed.
-_ELEMENTWISE_OPTIMIZERS = tuple(
-    getattr(torch.optim, name) for name in
-    ("SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop",
-     "Rprop", "ASGD") if hasattr(torch.optim, name))
-# Parameter-free modules that act element by element, whatever the shape.
-_ELEMENTWISE_MODULES = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
-                        nn.Softplus, nn.Mish, nn.Hardtanh, nn.Identity)
+
+# --------------------------------------------------------------------------- divergence
+
+DIVERGENCE_FACTOR = 100.0
 
 
-# --------------------------------------------------------------------------- results
+def diverges(loss: float, first_loss: float, n_classes: int) -> bool:
+    """Whether a step's train ``loss`` has left any useful range: the run diverged.
+
+    The rule: the loss is NaN or infinite, or larger than
+    ``DIVERGENCE_FACTOR`` (100) times the larger of the run's first step
+    loss and ``log(n_classes)``.
+
+    Why: ``log(n_classes)`` is the cross-entropy of a model that predicts
+    every class with equal probability, about what a fresh network starts
+    at. A loss 100 times that puts a probability below ``exp(-100 log C)``
+    on the right class on average: the weights have blown up, and such a
+    run does not come back to a useful model (SGD at lr=1e4 on digits: a
+    loss of 3e12, then 5e3 and 10% accuracy for ever). The factor is wide
+    on purpose: a converging run at a high lr has transient spikes of a few
+    times its first loss, never 100 times. The first loss counts when it is
+    larger (a badly scaled initialisation), so such a run is judged against
+    where it started. The LR range test (:func:`lrlib.lr_range_test`) stops
+    by the same rule.
+
+    Args:
+        loss: the loss of one step (a batch's mean cross-entropy).
+        first_loss: the loss of the run's first step.
+        n_classes: the number of classes of the data.
+
+    Returns:
+        True when the run has diverged at this step.
+
+    >>> diverges(3e12, 2.3, 10), diverges(float("nan"), 2.3, 10), diverges(40.0, 2.3, 10)
+    (True, True, False)
+    """
+    if not math.isfinite(loss):
+        return True
+    return loss > DIVERGENCE_FACTOR * max(first_loss, math.log(n_classes))
+
 
 @dataclass(frozen=True)
 class Divergence:
     """Where a run diverged: ``step`` (index into ``History.lr`` / ``step_loss``),
-    ``epoch`` (0-based), the ``lr`` of that step and its non-finite ``loss``."""
+    ``epoch`` (0-based), the ``lr`` of that step and its ``loss`` (see :func:`diverges`)."""
 
     step: int
     epoch: int
     lr: float
     loss: float
 
-    def __str__(self):
+    def __str__(self) -> str:
         return (f"diverged at step {self.step} (epoch {self.epoch}), lr={self.lr:.4g}, "
-                f"loss={self.loss}")
+                f"loss={self.loss:.4g}")
 
 
 @dataclass
@@ -72,7 +102,7 @@ class History:
     train loss). Per completed epoch: ``train_loss`` (mean over the epoch's
     examples), ``val_loss`` and ``val_acc`` (empty without validation data).
     ``diverged`` is ``False`` or a :class:`Divergence`; a diverged run's step
-    lists end with the non-finite step, and its epoch lists hold the epochs
+    lists end with the step that diverged, and its epoch lists hold the epochs
     completed before it.
     """
 
@@ -84,22 +114,6 @@ class History:
     diverged: object = False
     steps_per_epoch: int = 0
     seed: int = 0
-
-    def _record_steps(self, lrs, losses, epoch):
-        """Append an epoch's per-step lrs and losses; stop at the first non-finite loss.
-
-        Returns True, with ``diverged`` set, when the epoch held a non-finite loss.
-        """
-        bad = next((i for i, v in enumerate(losses) if not math.isfinite(v)), None)
-        if bad is None:
-            self.lr += lrs
-            self.step_loss += losses
-            return False
-        self.lr += lrs[:bad + 1]
-        self.step_loss += losses[:bad + 1]
-        step = len(self.step_loss) - 1
-        self.diverged = Divergence(step, epoch, self.lr[step], self.step_loss[step])
-        return True
 
     @property
     def epochs(self):
@@ -175,122 +189,72 @@ class Runs(list):
         return f"Runs(seeds={self.seeds}, final={self.final()})"
 
 
-# --------------------------------------------------------------------------- checks
 
 
+class Sweep:
+    """The result of :func:`sweep`: one History per (learning rate, seed).
 
-def _check_seed(name, seed):
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {seed!r}")
-    if not 0 <= seed < 2**63:
-        raise ValueError(f"{name} must be >= 0, got {seed!r}")
-    return int(seed)
+    ``sweep.lrs`` and ``sweep.seeds`` are the grid's axes; ``histories[i][j]``
+    and ``models[i][j]`` belong to ``lrs[i]`` and ``seeds[j]``. The arrays
+    below are shaped ``(n_lrs, n_seeds)``, NaN where a run diverged.
+    """
 
+    def __init__(self, lrs, seeds, histories, models):
+        self.lrs, self.seeds = list(lrs), list(seeds)
+        n = len(self.seeds)
+        self.histories = [histories[i * n:(i + 1) * n] for i in range(len(self.lrs))]
+        self.models = [models[i * n:(i + 1) * n] for i in range(len(self.lrs))]
 
-def _check_common(epochs, batch_size, step_every, progress):
-    epochs = _positive_int("epochs", epochs)
-    batch_size = _positive_int("batch_size", batch_size)
-    if step_every not in _STEP_EVERY:
-        raise ValueError(f"step_every must be 'batch' or 'epoch', got {step_every!r}")
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be True or False, got {progress!r}")
-    return epochs, batch_size
+    def runs(self, lr: float) -> "Runs":
+        """The :class:`Runs` (over seeds) of learning rate ``lr`` (a value of ``lrs``)."""
+        if lr not in self.lrs:
+            raise ValueError(f"lr must be one of {self.lrs}, got {lr!r}")
+        i = self.lrs.index(lr)
+        return Runs(self.histories[i], self.seeds, self.models[i])
 
+    def final(self, key: str = "val_acc") -> np.ndarray:
+        """``(n_lrs, n_seeds)`` array of the last epoch's ``key`` (NaN for a diverged run)."""
+        if key not in ("train_loss", "val_loss", "val_acc"):
+            raise ValueError(f"key must be 'train_loss', 'val_loss' or 'val_acc', got {key!r}")
+        return np.array([[getattr(h, key)[-1] if getattr(h, key) and not h.diverged else np.nan
+                          for h in row] for row in self.histories])
 
-def _as_splits(data):
-    """The train and validation tensors of ``data`` (anything with ``.train``), validated."""
-    if isinstance(data, Splits):
-        return data
-    if not hasattr(data, "train"):
-        raise TypeError(
-            f"data must have .train (and .val) as (X, y) pairs, like lrlib.data.digits(); "
-            f"got {type(data).__name__}")
-    return Splits(data.train, getattr(data, "val", None), n_classes=getattr(data, "n_classes", None))
+    @property
+    def diverged(self) -> np.ndarray:
+        """``(n_lrs, n_seeds)`` booleans: which runs diverged."""
+        return np.array([[bool(h.diverged) for h in row] for row in self.histories])
 
+    def best_lr(self, key: str = "val_loss") -> np.ndarray:
+        """Per seed, the lr with the best last-epoch ``key`` (lowest loss, highest accuracy)."""
+        values = self.final(key)
+        if key == "val_acc":
+            values = -values
+        values = np.where(np.isnan(values), np.inf, values)
+        best = np.argmin(values, axis=0)
+        ok = np.isfinite(values.min(axis=0))
+        return np.where(ok, np.array(self.lrs)[best], np.nan)
 
-def _resolve_device(device, model):
-    if device is None:
-        first = next(model.parameters(), None)
-        return first.device if first is not None else torch.device("cpu")
-    if isinstance(device, torch.device):
-        return device
-    if isinstance(device, str):
-        try:
-            return torch.device(device)
-        except RuntimeError as err:
-            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:0', ..., got {device!r}") from err
-    raise TypeError(f"device must be None, a str or a torch.device, got {device!r}")
-
-
-def _check_model_output(model, X, n_classes, at_least=False):
-    """The model maps a batch of X to (batch, n_classes) logits; at least n_classes with at_least."""
-    first = next(model.parameters(), None)
-    x = X[:2] if first is None else X[:2].to(first.device)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            out = model(x)
-    finally:
-        model.train(was_training)
-    if (not isinstance(out, torch.Tensor) or out.ndim != 2
-            or (out.shape[1] < n_classes if at_least else out.shape[1] != n_classes)):
-        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        need = (f"n_classes >= {n_classes} (the labels go up to {n_classes - 1})" if at_least
-                else f"n_classes={n_classes} for this data")
-        raise ValueError(f"model must return (batch, n_classes) logits with {need}; "
-                         f"for a batch of {len(x)} it returned {shape}")
+    def __repr__(self):
+        acc = self.final("val_acc")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean = np.nanmean(acc, axis=1)
+        cells = ", ".join(f"{lr:.3g}: {m:.4f}" for lr, m in zip(self.lrs, mean))
+        return (f"Sweep(lrs x seeds = {len(self.lrs)} x {len(self.seeds)}, mean final val_acc "
+                f"{{{cells}}}, diverged={int(self.diverged.sum())})")
 
 
-def _check_optimizer(optimizer, model, name="optimizer"):
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"{name} must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    own = {id(p) for p in model.parameters()}
-    for group in optimizer.param_groups:
-        for p in group["params"]:
-            if id(p) not in own:
-                raise ValueError(
-                    f"{name} updates a tensor of shape {tuple(p.shape)} that is not a parameter "
-                    f"of the model; build the optimizer on model.parameters()")
-
-
-def _check_optimizer_state_device(optimizer):
-    """The optimizer's saved state (momentum buffers, Adam's moments) must sit with its parameter."""
-    for param, state in optimizer.state.items():
-        for key, value in state.items():
-            if isinstance(value, torch.Tensor) and value.ndim > 0 and value.device != param.device:
-                raise ValueError(
-                    f"optimizer state {key!r} is on {value.device} but its parameter is on "
-                    f"{param.device}: move the model to the device before building the optimizer "
-                    f"or loading its state_dict (load_state_dict puts the state where the "
-                    f"parameters are)")
-
-
-def _check_scheduler(scheduler, optimizer, name="scheduler"):
-    if scheduler is None:
-        return
-    if not callable(getattr(scheduler, "step", None)) or not hasattr(scheduler, "optimizer"):
-        raise TypeError(
-            f"{name} must be an lr scheduler (torch.optim.lr_scheduler or lrlib), "
-            f"got {type(scheduler).__name__}")
-    if scheduler.optimizer is not optimizer:
-        raise ValueError(
-            f"{name} was built on another optimizer ({type(scheduler.optimizer).__name__} at "
-            f"{id(scheduler.optimizer):#x}), not on the optimizer passed to training")
+# --------------------------------------------------------------------------- the loop
 
 
 def _reads_loss_every_step(device):
     """Whether the loop reads each step's loss back at once (CPU) or once per epoch.
 
-    On the CPU reading a loss is free, so training stops at the first
-    non-finite loss. On a GPU it would wait for the device at every step, so
-    the losses are kept on the device and read once per epoch.
+    On the CPU reading a loss is free, so training stops at the step that
+    diverges. On a GPU it would wait for the device at every step, so the
+    losses are kept on the device and read once per epoch.
     """
     return device.type == "cpu"
-
-
-def _as_float(value):
-    return float(value.item()) if isinstance(value, torch.Tensor) else float(value)
 
 
 def _tqdm_disabled_by_env():
@@ -315,8 +279,20 @@ def _progress_bar(progress, total, desc):
 
 
 @contextlib.contextmanager
-def _seeded_rng(device, seed):
-    """Seed torch's RNG of ``device`` (and the CPU's) with ``seed``; restore both on exit."""
+def seeded_rng(device: torch.device, seed: int):
+    """Seed torch's RNG of ``device`` (and the CPU's) with ``seed``; restore both on exit.
+
+    Args:
+        device: the device whose generator is seeded as well as the CPU's.
+        seed: the seed.
+
+    >>> with seeded_rng(torch.device("cpu"), 0):
+    ...     a = torch.rand(1)
+    >>> with seeded_rng(torch.device("cpu"), 0):
+    ...     b = torch.rand(1)
+    >>> bool(a == b)
+    True
+    """
     devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):
         torch.default_generator.manual_seed(seed)
@@ -325,15 +301,195 @@ def _seeded_rng(device, seed):
         yield
 
 
-# --------------------------------------------------------------------------- fit
+class _Stepper:
+    """Steps one scheduler at the right moments: per batch, per epoch, or on the val loss."""
+
+    def __init__(self, scheduler, step_every):
+        self.scheduler = scheduler
+        plateau = isinstance(scheduler, _PLATEAU)
+        self.per_batch = scheduler is not None and step_every == "batch" and not plateau
+        self.per_epoch = scheduler is not None and step_every == "epoch" and not plateau
+        self.plateau = plateau
+
+    def after_batch(self):
+        if self.per_batch:
+            self.scheduler.step()
+
+    def after_epoch(self, val_loss):
+        if self.plateau:
+            self.scheduler.step(val_loss)
+        elif self.per_epoch:
+            self.scheduler.step()
+
+
+class _Single:
+    """fit's one member: a model, its optimizer and its scheduler stepper."""
+
+    n = 1
+
+    def __init__(self, model, optimizer, stepper):
+        self.model, self.optimizer, self.stepper = model, optimizer, stepper
+
+    def train(self, mode=True):
+        self.model.train(mode)
+
+    def lrs(self):
+        return [float(self.optimizer.param_groups[0]["lr"])]
+
+    def losses(self, X, y, idx):
+        i = idx[0]
+        return F.cross_entropy(self.model(X.index_select(0, i)), y.index_select(0, i))
+
+    def apply(self, loss, alive):
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.stepper.after_batch()
+
+    def evaluate(self, X, y):
+        with torch.no_grad():
+            loss, accuracy = _evaluate(self.model, X, y)
+        return loss.reshape(1), accuracy.reshape(1)
+
+    def end_epoch(self, val_losses, alive):
+        self.stepper.after_epoch(None if val_losses is None else val_losses[0])
+
+    def stop(self, member):
+        pass
+
+
+class _Watch:
+    """Each member's divergence: alive or not, and the step at which it diverged."""
+
+    def __init__(self, n, n_classes):
+        self.n_classes = n_classes
+        self.first = [None] * n
+        self.alive = [True] * n
+        self.step_of = [None] * n
+        self.steps = 0
+
+    def see(self, row):
+        """Take one step's losses (one per member); return the members that diverge at it."""
+        new = []
+        for i, value in enumerate(row):
+            if not self.alive[i]:
+                continue
+            if self.first[i] is None:
+                self.first[i] = value
+            if diverges(value, self.first[i], self.n_classes):
+                self.alive[i], self.step_of[i] = False, self.steps
+                new.append(i)
+        self.steps += 1
+        return new
+
+
+def _train_epoch(members, watch, X, y, perm, batch_size, each_step):
+    """One pass over the data; returns per step the members' lrs and losses (lists of rows)."""
+    n_batches = math.ceil(perm.shape[1] / batch_size)
+    lr_rows, loss_rows = [], []
+    buffer = None if each_step else torch.empty(n_batches, members.n, device=X.device)
+    members.train()
+    for b in range(n_batches):
+        lr_rows.append(members.lrs())
+        losses = members.losses(X, y, perm[:, b * batch_size:(b + 1) * batch_size])
+        if each_step:
+            row = losses.tolist()
+            loss_rows.append(row if isinstance(row, list) else [row])
+            for i in watch.see(loss_rows[-1]):
+                members.stop(i)
+            if not any(watch.alive):
+                break
+        else:
+            buffer[b] = losses.detach()
+        members.apply(losses, watch.alive)
+    if not each_step:
+        loss_rows = buffer.tolist()
+        for row in loss_rows:
+            watch.see(row)
+    return lr_rows, loss_rows
+
+
+def _record_epoch(hists, epoch, first_step, lr_rows, loss_rows, watch, val_stats, n, batch_size):
+    """Append one epoch to each member's history; a member that diverged gets its steps up to it."""
+    for i, hist in enumerate(hists):
+        if hist.diverged:
+            continue
+        lrs = [row[i] for row in lr_rows]
+        losses = [row[i] for row in loss_rows]
+        if watch.step_of[i] is not None:
+            cut = watch.step_of[i] - first_step + 1
+            hist.lr += lrs[:cut]
+            hist.step_loss += losses[:cut]
+            step = len(hist.step_loss) - 1
+            hist.diverged = Divergence(step, epoch, hist.lr[step], hist.step_loss[step])
+            continue
+        hist.lr += lrs
+        hist.step_loss += losses
+        hist.train_loss.append(_epoch_mean(losses, n, batch_size))
+        if val_stats is not None:
+            hist.val_loss.append(val_stats[0][i])
+            hist.val_acc.append(val_stats[1][i])
+
+
+def _train(members, hists, shuffles, data, n_classes, epochs, batch_size, bar):
+    """The training loop of fit, fit_seeds and sweep.
+
+    ``members``: a :class:`_Single` or a :class:`lrlib._batched.Stacked` with
+    an update (see :class:`_Members`); ``hists``: one History per member;
+    ``shuffles``: ``(generators, rows)``, one generator per seed and, when
+    several members share a seed (a sweep), each member's row in them (else None).
+    """
+    (X, y), val = data
+    generators, rows = shuffles
+    n = len(X)
+    watch = _Watch(members.n, n_classes)
+    each_step = _reads_loss_every_step(X.device)
+    for epoch in range(epochs):
+        perm = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(X.device)
+        if rows is not None:
+            perm = perm[rows]
+        first_step = watch.steps
+        lr_rows, loss_rows = _train_epoch(members, watch, X, y, perm, batch_size, each_step)
+        val_stats = None
+        if val is not None and any(watch.alive):
+            members.train(False)
+            val_stats = [v.tolist() for v in members.evaluate(*val)]
+        _record_epoch(hists, epoch, first_step, lr_rows, loss_rows, watch, val_stats, n,
+                      batch_size)
+        if not any(watch.alive):
+            break
+        members.end_epoch(None if val_stats is None else val_stats[0], watch.alive)
+        if bar is not None:
+            bar.set_postfix(_postfix(hists[0]), refresh=False)
+            bar.update(1)
+
+
+class _Members:
+    """A :class:`lrlib._batched.Stacked` with its update: what :func:`_train` drives."""
+
+    def __init__(self, stacked, update):
+        self.stacked, self.update, self.n = stacked, update, stacked.n
+        self.train, self.losses, self.evaluate = stacked.train, stacked.losses, stacked.evaluate
+        self.stop = stacked.stop
+        self.lrs, self.apply, self.end_epoch = update.lrs, update.apply, update.end_epoch
+
+
+def _postfix(hist):
+    out = {}
+    if hist.train_loss:
+        out["loss"] = f"{hist.train_loss[-1]:.4f}"
+    if hist.val_acc:
+        out["val_acc"] = f"{hist.val_acc[-1]:.4f}"
+    return out
+
 
 def _evaluate(forward, X, y):
     """Mean cross-entropy and accuracy of ``forward`` on ``(X, y)``, as 0-d tensors (no sync)."""
     loss_sum = torch.zeros((), device=X.device)
     correct = torch.zeros((), device=X.device, dtype=torch.long)
-    for i in range(0, len(X), _EVAL_CHUNK):
-        out = forward(X[i:i + _EVAL_CHUNK])
-        target = y[i:i + _EVAL_CHUNK]
+    for i in range(0, len(X), _batched.EVAL_CHUNK):
+        out = forward(X[i:i + _batched.EVAL_CHUNK])
+        target = y[i:i + _batched.EVAL_CHUNK]
         loss_sum += F.cross_entropy(out, target, reduction="sum")
         correct += (out.argmax(-1) == target).sum()
     return loss_sum / len(X), correct.double() / len(X)
@@ -345,7 +501,10 @@ def _epoch_mean(step_losses, n, batch_size):
     return sum(loss * size for loss, size in zip(step_losses, sizes)) / n
 
 
-def evaluate(model, split, device=None):
+# --------------------------------------------------------------------------- public API
+
+
+def evaluate(model: nn.Module, split: tuple, device=None) -> tuple:
     """Mean cross-entropy and accuracy of a trained ``model`` on one split: ``(loss, accuracy)``.
 
     For ``split = (X, y)`` (e.g. ``data.test``) with logits ``z_i = model(X_i)``::
@@ -354,17 +513,29 @@ def evaluate(model, split, device=None):
 
     both as Python floats, the same numbers :func:`fit` records for the
     validation split. The model runs in eval mode under ``torch.no_grad()``
-    and its mode is restored. ``device``: where to evaluate (None: where the
-    model's parameters are); the model is not moved, so pass the device it
-    is on. Use it on ``runs.models`` of :func:`fit_seeds` to measure each
-    seed's model on the test split.
+    and its mode is restored. Use it on ``runs.models`` of :func:`fit_seeds`
+    to measure each seed's model on the test split.
+
+    Args:
+        model: a classifier returning ``(batch, n_classes)`` logits.
+        split: an ``(X, y)`` pair of tensors.
+        device: where to evaluate (None: where the model's parameters are);
+            the model is not moved, so pass the device it is on.
+
+    Returns:
+        ``(loss, accuracy)`` as floats.
+
+    >>> import lrlib
+    >>> data = lrlib.data.digits()
+    >>> loss, acc = evaluate(lrlib.models.mlp(64, 10), data.test)
+    >>> 0.0 <= acc <= 1.0 and loss > 0
+    True
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    X, y = _check_split("split", split)
-    dev = _resolve_device(device, model)
+    _checks.module("model", model)
+    X, y = _checks.split("split", split)
+    dev = _checks.resolve_device(device, model)
     X, y = X.to(dev), y.to(dev)
-    _check_model_output(model, X, int(y.max()) + 1, at_least=True)
+    _checks.model_output(model, X, int(y.max()) + 1, at_least=True)
     was_training = model.training
     model.eval()
     try:
@@ -375,96 +546,81 @@ def evaluate(model, split, device=None):
     return loss.item(), accuracy.item()
 
 
-def fit(model, optimizer, data, epochs, batch_size, scheduler=None, step_every="batch", seed=0,
-        device=None, progress=True):
-    """Train ``model`` with cross-entropy on ``data`` and return a :class:`History`.
+def _check_loop(epochs, batch_size, step_every, progress):
+    epochs = _checks.positive_int("epochs", epochs)
+    batch_size = _checks.positive_int("batch_size", batch_size)
+    if step_every not in _STEP_EVERY:
+        raise ValueError(f"step_every must be 'batch' or 'epoch', got {step_every!r}")
+    _checks.flag("progress", progress)
+    return epochs, batch_size
 
-    - ``data``: a :class:`lrlib.data.Splits` (or anything with ``.train`` and
-      ``.val`` as ``(X, y)`` tensor pairs); ``val`` may be ``None``.
-    - ``epochs`` passes over ``data.train`` in batches of ``batch_size`` (the
-      last batch of an epoch may be smaller), shuffled by a generator of its
-      own seeded with ``seed``; torch's global RNG is seeded with ``seed``
-      inside the run (for dropout) and restored afterwards.
-    - ``scheduler``: stepped after every optimizer step (``step_every="batch"``)
-      or after every epoch (``"epoch"``); a ``ReduceLROnPlateau`` is stepped
-      once per epoch with the validation loss.
-    - ``device``: where to train (None: where the model's parameters are);
-      the model is moved there and the data copied there once.
-    - ``progress``: a tqdm bar over epochs (a widget in notebooks); also off
-      when the environment variable ``TQDM_DISABLE`` is set. Nothing else is
-      printed.
+
+def _on_device(splits, dev):
+    train = tuple(t.to(dev) for t in splits.train)
+    return train, None if splits.val is None else tuple(t.to(dev) for t in splits.val)
+
+
+def fit(model: nn.Module, optimizer: torch.optim.Optimizer, data, epochs: int, batch_size: int,
+        scheduler=None, step_every: str = "batch", seed: int = 0, device=None,
+        progress: bool = True) -> "History":
+    """Train ``model`` with cross-entropy on ``data`` and return a :class:`History`.
 
     On CPU the loss is checked after every step; on a GPU it is read once per
     epoch (no host synchronisation per step), so the weights may have taken a
-    few more steps after the first non-finite loss. Either way the history
-    ends at that step.
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_optimizer(optimizer, model)
-    _check_scheduler(scheduler, optimizer)
-    epochs, batch_size = _check_common(epochs, batch_size, step_every, progress)
-    seed = _check_seed("seed", seed)
-    splits = _as_splits(data)
-    plateau = isinstance(scheduler, _PLATEAU)
-    if plateau and splits.val is None:
-        raise ValueError("scheduler is ReduceLROnPlateau, which needs validation data: data.val is None")
-    dev = _resolve_device(device, model)
-    model.to(dev)
-    _check_optimizer_state_device(optimizer)
-    X, y = (t.to(dev) for t in splits.train)
-    val = None if splits.val is None else tuple(t.to(dev) for t in splits.val)
-    _check_model_output(model, X, splits.n_classes)
+    few more steps after the step that diverged. Either way the history ends
+    at that step (see :func:`diverges` for the rule).
 
-    n = len(X)
-    n_batches = math.ceil(n / batch_size)
-    check_each_step = _reads_loss_every_step(dev)
-    hist = History(steps_per_epoch=n_batches, seed=seed)
-    generator = torch.Generator().manual_seed(seed)
+    Args:
+        model: the classifier, trained in place.
+        optimizer: a torch optimizer over ``model``'s parameters.
+        data: a :class:`lrlib.data.Splits` (or anything with ``.train`` and
+            ``.val`` as ``(X, y)`` tensor pairs); ``val`` may be ``None``.
+        epochs: passes over ``data.train``.
+        batch_size: examples per step (the last batch of an epoch may be
+            smaller), shuffled by a generator of its own seeded with ``seed``.
+        scheduler: stepped after every optimizer step (``step_every="batch"``)
+            or after every epoch (``"epoch"``); a ``ReduceLROnPlateau`` is
+            stepped once per epoch with the validation loss.
+        step_every: ``"batch"`` or ``"epoch"``.
+        seed: the shuffle's seed; torch's global RNG is seeded with it inside
+            the run (for dropout) and restored afterwards.
+        device: where to train (None: where the model's parameters are); the
+            model is moved there and the data copied there once.
+        progress: a tqdm bar over epochs (also off when the environment
+            variable ``TQDM_DISABLE`` is set). Nothing else is printed.
+
+    Returns:
+        The run's :class:`History`.
+
+    >>> import lrlib
+    >>> data = lrlib.data.digits()
+    >>> model = lrlib.models.mlp(64, 10, hidden=(32,))
+    >>> opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    >>> hist = fit(model, opt, data, epochs=2, batch_size=64, progress=False)
+    >>> hist.epochs, len(hist.step_loss), hist.diverged
+    (2, 34, False)
+    """
+    _checks.module("model", model)
+    _checks.optimizer(optimizer, model)
+    _checks.scheduler(scheduler, optimizer)
+    epochs, batch_size = _check_loop(epochs, batch_size, step_every, progress)
+    seed = _checks.seed("seed", seed)
+    splits = _checks.as_splits(data)
+    if isinstance(scheduler, _PLATEAU) and splits.val is None:
+        raise ValueError("scheduler is ReduceLROnPlateau, which needs validation data: data.val is None")
+    dev = _checks.resolve_device(device, model)
+    model.to(dev)
+    _checks.optimizer_state_device(optimizer)
+    tensors = _on_device(splits, dev)
+    _checks.model_output(model, tensors[0][0], splits.n_classes)
+    hist = History(steps_per_epoch=math.ceil(len(tensors[0][0]) / batch_size), seed=seed)
+    members = _Single(model, optimizer, _Stepper(scheduler, step_every))
     was_training = model.training
     bar = _progress_bar(progress, epochs, "fit")
     try:
-        with _seeded_rng(dev, seed):
-            for epoch in range(epochs):
-                perm = torch.randperm(n, generator=generator).to(dev)
-                epoch_lrs, epoch_losses = [], []
-                buffer = None if check_each_step else torch.empty(n_batches, device=dev)
-                model.train()
-                for b in range(n_batches):
-                    idx = perm[b * batch_size:(b + 1) * batch_size]
-                    epoch_lrs.append(_as_float(optimizer.param_groups[0]["lr"]))
-                    loss = F.cross_entropy(model(X.index_select(0, idx)), y.index_select(0, idx))
-                    if check_each_step:
-                        value = loss.item()
-                        epoch_losses.append(value)
-                        if not math.isfinite(value):
-                            break
-                    else:
-                        buffer[b] = loss.detach()
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    if scheduler is not None and step_every == "batch" and not plateau:
-                        scheduler.step()
-                if not check_each_step:
-                    epoch_losses = buffer.tolist()
-                if hist._record_steps(epoch_lrs, epoch_losses, epoch):
-                    break
-                hist.train_loss.append(_epoch_mean(epoch_losses, n, batch_size))
-                if val is not None:
-                    model.eval()
-                    with torch.no_grad():
-                        val_loss, val_acc = (v.item() for v in _evaluate(model, *val))
-                    hist.val_loss.append(val_loss)
-                    hist.val_acc.append(val_acc)
-                if scheduler is not None:
-                    if plateau:
-                        scheduler.step(hist.val_loss[-1])
-                    elif step_every == "epoch":
-                        scheduler.step()
-                if bar is not None:
-                    bar.set_postfix(_postfix(hist), refresh=False)
-                    bar.update(1)
+        with seeded_rng(dev, seed):
+            _train(members, [hist], ([torch.Generator().manual_seed(seed)], None), tensors,
+                   splits.n_classes, epochs, batch_size, bar)
     finally:
         model.train(was_training)
         if bar is not None:
@@ -472,283 +628,208 @@ def fit(model, optimizer, data, epochs, batch_size, scheduler=None, step_every="
     return hist
 
 
-def _postfix(hist):
-    out = {"loss": f"{hist.train_loss[-1]:.4f}"}
-    if hist.val_acc:
-        out["val_acc"] = f"{hist.val_acc[-1]:.4f}"
-    return out
-
-
-# --------------------------------------------------------------------------- fit_seeds
-
-def _stacked_module(models, device):
-    """A copy of ``models[0]`` whose every parameter is the seeds' parameters stacked on dim 0."""
-    stacked = copy.deepcopy(models[0])
-    for name, param in models[0].named_parameters():
-        owner, _, attr = name.rpartition(".")
-        value = torch.stack([m.get_parameter(name).detach() for m in models]).to(device)
-        setattr(stacked.get_submodule(owner), attr, nn.Parameter(value, param.requires_grad))
-    return stacked
-
-
-def _layer_program(stacked):
-    """Batched forward of an ``nn.Sequential`` of ``Linear`` and elementwise layers (an MLP).
-
-    Returns ``forward(xT)`` for per-seed inputs laid out ``(seeds, features,
-    batch)``, giving logits ``(seeds, classes, batch)``; None when the model
-    holds another kind of layer (then ``torch.func.vmap`` is used). Each
-    ``Linear`` is one ``baddbmm(bias, weight, xT)`` over the stacked weights.
-    With the batch last, autograd computes each weight's gradient as
-    ``grad @ x`` straight into the weight's own (seeds, out, in) layout; with
-    the batch first (what vmap does) it computes the transpose and copies it,
-    which at the lessons' sizes costs more than the product itself.
-    """
-    if not isinstance(stacked, nn.Sequential):
-        return None
-    steps = []
-    for layer in stacked:
-        if type(layer) is nn.Linear:
-            if layer.bias is None:
-                steps.append(lambda xT, w=layer.weight: torch.bmm(w, xT))
-            else:
-                steps.append(lambda xT, w=layer.weight, b=layer.bias:
-                             torch.baddbmm(b.unsqueeze(2), w, xT))
-        elif isinstance(layer, _ELEMENTWISE_MODULES):
-            steps.append(layer)
-        else:
-            return None
-
-    def forward(xT):
-        for step in steps:
-            xT = step(xT)
-        return xT
-    return forward
-
-
-def _batched_forwards(stacked, n_seeds):
-    """``(train_forward, eval_forward)`` returning logits laid out ``(seeds, classes, batch)``.
-
-    ``train_forward`` takes per-seed inputs ``(seeds, batch, ...)``,
-    ``eval_forward`` one input ``(batch, ...)`` shared by every seed.
-    """
-    program = _layer_program(stacked)
-    if program is not None:
-        return (lambda x: program(x.transpose(1, 2)),
-                lambda x: program(x.t().expand(n_seeds, -1, -1)))
-    from torch.func import functional_call, vmap
-
-    params = dict(stacked.named_parameters())
-
-    def one(p, x):
-        return functional_call(stacked, p, (x,))
-    per_seed, shared = vmap(one, in_dims=(0, 0)), vmap(one, in_dims=(0, None))
-    return (lambda x: per_seed(params, x).transpose(1, 2)), \
-        (lambda x: shared(params, x).transpose(1, 2))
-
-
-def _evaluate_stacked(forward, X, y):
-    """Per-seed mean cross-entropy and accuracy, tensors of shape ``(seeds,)`` (no sync)."""
-    loss_sum = correct = 0
-    for i in range(0, len(X), _EVAL_CHUNK):
-        out = forward(X[i:i + _EVAL_CHUNK])  # (seeds, classes, rows)
-        target = y[i:i + _EVAL_CHUNK].expand(out.shape[0], -1)
-        loss_sum = loss_sum + F.cross_entropy(out, target, reduction="none").sum(1)
-        correct = correct + (out.argmax(1) == target).sum(1)
-    return loss_sum / len(X), correct.double() / len(X)
-
-
-def _check_factory(name, factory):
-    if not callable(factory):
-        raise TypeError(f"{name} must be callable, got {type(factory).__name__}")
-
-
-def fit_seeds(make_model, make_optimizer, data, seeds, make_scheduler=None, *, epochs, batch_size,
-              step_every="batch", device=None, progress=True):
-    """Train one model per seed, all seeds at once, and return their :class:`Runs`.
-
-    ``make_model(seed)`` builds a seed's model (its initialisation must depend
-    on the seed only, e.g. ``lambda s: lrlib.models.mlp(64, 10, seed=s)``),
-    ``make_optimizer(model)`` its optimizer and ``make_scheduler(optimizer)``
-    (optional) its scheduler. Each seed's history equals
-    ``fit(model, opt, data, epochs, batch_size, sched, step_every, seed=seed)``
-    with those objects (to float rounding: losses within 1e-5), including its
-    own shuffling.
-
-    How: the seeds' weights are stacked into one tensor per parameter and run
-    as one batched model (``baddbmm`` for an MLP's layers, ``torch.func.vmap``
-    with ``functional_call`` for any other model), so one forward, backward and
-    optimizer step serve every seed. An elementwise optimizer (SGD, Adam,
-    AdamW, RMSprop, ...) with a schedule that depends on the step only is one
-    optimizer over the stacked weights; ``ReduceLROnPlateau`` (whose lr
-    depends on each seed's validation loss) or any other optimizer gets one
-    instance per seed over views of the stacked weights. Models with buffers
-    (BatchNorm) or dropout are not supported.
-    """
-    _check_factory("make_model", make_model)
-    _check_factory("make_optimizer", make_optimizer)
-    if make_scheduler is not None:
-        _check_factory("make_scheduler", make_scheduler)
-    epochs, batch_size = _check_common(epochs, batch_size, step_every, progress)
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        raise TypeError(f"seeds must be a list of ints such as range(5), got the int {seeds!r}")
-    try:
-        seeds = list(seeds)
-    except TypeError:
-        raise TypeError(f"seeds must be a list of ints such as range(5), got {seeds!r}") from None
-    if not seeds:
-        raise ValueError("seeds must not be empty")
-    seeds = [_check_seed("each seed in seeds", s) for s in seeds]
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {seeds}")
-    splits = _as_splits(data)
-
-    models = [make_model(s) for s in seeds]
-    for s, m in zip(seeds, models):
+def _check_models(models, labels):
+    """The members' models: modules of one architecture, without buffers or dropout."""
+    for label, m in zip(labels, models):
         if not isinstance(m, nn.Module):
-            raise TypeError(f"make_model({s}) must return a torch.nn.Module, got {type(m).__name__}")
+            raise TypeError(f"make_model({label}) must return a torch.nn.Module, "
+                            f"got {type(m).__name__}")
     shapes = [(k, tuple(p.shape)) for k, p in models[0].named_parameters()]
-    for s, m in zip(seeds, models):
+    for label, m in zip(labels, models):
         if [(k, tuple(p.shape)) for k, p in m.named_parameters()] != shapes:
-            raise ValueError(f"make_model({s}) built a model with other parameters than "
-                             f"make_model({seeds[0]}); every seed needs the same architecture")
+            raise ValueError(f"make_model({label}) built a model with other parameters than "
+                             f"make_model({labels[0]}); every seed needs the same architecture")
     if any(True for _ in models[0].buffers()):
-        raise ValueError("fit_seeds supports models without buffers (no BatchNorm); use fit per seed")
+        raise ValueError("batched runs support models without buffers (no BatchNorm); "
+                         "use fit per seed")
     if any(isinstance(mod, nn.modules.dropout._DropoutNd) for mod in models[0].modules()):
-        raise ValueError("fit_seeds cannot batch models with dropout (random per seed); use fit per seed")
-    dev = _resolve_device(device, models[0])
-    _check_model_output(models[0], splits.train[0], splits.n_classes)
+        raise ValueError("batched runs cannot batch models with dropout (random per seed); "
+                         "use fit per seed")
 
-    # What kind of optimizer and scheduler: probed on the first seed's own model.
-    probe_opt = make_optimizer(models[0])
-    _check_optimizer(probe_opt, models[0], "make_optimizer(model)")
-    probe_sched = make_scheduler(probe_opt) if make_scheduler is not None else None
-    _check_scheduler(probe_sched, probe_opt, "make_scheduler(optimizer)")
-    plateau = isinstance(probe_sched, _PLATEAU)
-    if plateau and splits.val is None:
-        raise ValueError("make_scheduler gives ReduceLROnPlateau, which needs validation data: "
-                         "data.val is None")
-    shared = type(probe_opt) in _ELEMENTWISE_OPTIMIZERS and not plateau
-    del probe_opt, probe_sched
 
-    n_seeds = len(seeds)
-    stacked = _stacked_module(models, dev)
-    params = dict(stacked.named_parameters())
-    if shared:
-        optimizers = [make_optimizer(stacked)]
-        _check_optimizer(optimizers[0], stacked, "make_optimizer(model)")
-    else:  # one optimizer per seed, on views of the stacked weights
-        optimizers = []
-        for i, m in enumerate(models):
-            for name, p in params.items():
-                owner, _, attr = name.rpartition(".")
-                setattr(m.get_submodule(owner), attr, nn.Parameter(p.detach()[i], p.requires_grad))
-            optimizers.append(make_optimizer(m))
-            _check_optimizer(optimizers[-1], m, "make_optimizer(model)")
-    schedulers = [None] * len(optimizers)
-    if make_scheduler is not None:
-        schedulers = [make_scheduler(o) for o in optimizers]
-        for o, s in zip(optimizers, schedulers):
-            _check_scheduler(s, o, "make_scheduler(optimizer)")
-    per_seed_views = None if shared else [dict(m.named_parameters()) for m in models]
-
-    train_forward, eval_forward = _batched_forwards(stacked, n_seeds)
-    X, y = (t.to(dev) for t in splits.train)
-    val = None if splits.val is None else tuple(t.to(dev) for t in splits.val)
-    n = len(X)
-    n_batches = math.ceil(n / batch_size)
-    check_each_step = _reads_loss_every_step(dev)
-    generators = [torch.Generator().manual_seed(s) for s in seeds]
-    hists = [History(steps_per_epoch=n_batches, seed=s) for s in seeds]
-    alive = [True] * n_seeds
-    step_sched = make_scheduler is not None and step_every == "batch" and not plateau
-
-    def lr_row():
-        if shared:
-            return [_as_float(optimizers[0].param_groups[0]["lr"])] * n_seeds
-        return [_as_float(o.param_groups[0]["lr"]) for o in optimizers]
-
-    bar = _progress_bar(progress, epochs, f"fit_seeds x{n_seeds}")
+def _run_members(members, hists, shuffles, splits, dev, epochs, batch_size, progress, desc):
+    """Train stacked members with a progress bar, then hand each its weights back."""
+    bar = _progress_bar(progress, epochs, desc)
     try:
-        for epoch in range(epochs):
-            perm = torch.stack([torch.randperm(n, generator=g) for g in generators]).to(dev)
-            lr_rows, rows = [], []
-            buffer = None if check_each_step else torch.empty(n_batches, n_seeds, device=dev)
-            stacked.train()
-            for b in range(n_batches):
-                idx = perm[:, b * batch_size:(b + 1) * batch_size].reshape(-1)
-                lr_rows.append(lr_row())
-                out = train_forward(X.index_select(0, idx).view(n_seeds, -1, *X.shape[1:]))
-                losses = F.cross_entropy(out, y.index_select(0, idx).view(n_seeds, -1),
-                                         reduction="none").mean(1)
-                if check_each_step:
-                    rows.append(losses.tolist())
-                    if not math.isfinite(sum(v for v, a in zip(rows[-1], alive) if a)):
-                        for i, v in enumerate(rows[-1]):
-                            if alive[i] and not math.isfinite(v):
-                                alive[i] = False
-                        if not any(alive):
-                            break
-                else:
-                    buffer[b] = losses.detach()
-                if shared:
-                    optimizers[0].zero_grad(set_to_none=True)
-                    losses.sum().backward()
-                    optimizers[0].step()
-                    if step_sched:
-                        schedulers[0].step()
-                    continue
-                for p in params.values():
-                    p.grad = None
-                losses.sum().backward()
-                for i in range(n_seeds):
-                    if not alive[i]:
-                        continue
-                    for name, view in per_seed_views[i].items():
-                        grad = params[name].grad
-                        view.grad = None if grad is None else grad[i]
-                    optimizers[i].step()
-                    if step_sched:
-                        schedulers[i].step()
-            if not check_each_step:
-                rows = buffer.tolist()
-            columns = list(zip(*rows)) if rows else [() for _ in seeds]
-            val_stats = None
-            if val is not None and any(alive):
-                stacked.eval()
-                with torch.no_grad():
-                    val_stats = [v.tolist() for v in _evaluate_stacked(eval_forward, *val)]
-            for i in range(n_seeds):
-                hist = hists[i]
-                if hist.diverged:
-                    continue
-                losses_i = list(columns[i])
-                lrs_i = [row[i] for row in lr_rows[:len(losses_i)]]
-                if hist._record_steps(lrs_i, losses_i, epoch):
-                    alive[i] = False
-                    continue
-                hist.train_loss.append(_epoch_mean(losses_i, n, batch_size))
-                if val_stats is not None:
-                    hist.val_loss.append(val_stats[0][i])
-                    hist.val_acc.append(val_stats[1][i])
-                if make_scheduler is not None:
-                    if plateau:
-                        schedulers[i].step(hist.val_loss[-1])
-                    elif step_every == "epoch" and not shared:
-                        schedulers[i].step()
-            if shared and make_scheduler is not None and step_every == "epoch":
-                schedulers[0].step()
-            if not any(alive):
-                break
-            if bar is not None:
-                bar.update(1)
+        _train(members, hists, shuffles, _on_device(splits, dev), splits.n_classes, epochs,
+               batch_size, bar)
     finally:
         if bar is not None:
             bar.close()
+    members.stacked.hand_back()
 
-    # Hand each seed its trained weights, as plain parameters of its own model.
-    with torch.no_grad():
-        for i, m in enumerate(models):
-            for name, p in params.items():
-                owner, _, attr = name.rpartition(".")
-                setattr(m.get_submodule(owner), attr, nn.Parameter(p[i].clone(), p.requires_grad))
+
+def _seed_update(stacked, make_optimizer, make_scheduler, step_every, splits):
+    """fit_seeds' update: one shared optimizer when it is elementwise, else one per seed."""
+    def check_optimizer(optimizer, model):
+        return _checks.optimizer(optimizer, model, "make_optimizer(model)")
+
+    def make_stepper(optimizer):
+        scheduler = None if make_scheduler is None else make_scheduler(optimizer)
+        _checks.scheduler(scheduler, optimizer, "make_scheduler(optimizer)")
+        if isinstance(scheduler, _PLATEAU) and splits.val is None:
+            raise ValueError("make_scheduler gives ReduceLROnPlateau, which needs validation "
+                             "data: data.val is None")
+        return _Stepper(scheduler, step_every)
+    # What kind of optimizer and scheduler: probed on the first seed's own model.
+    probe = check_optimizer(make_optimizer(stacked.models[0]), stacked.models[0])
+    shared = type(probe) in _batched.ELEMENTWISE_OPTIMIZERS and not make_stepper(probe).plateau
+    if shared:
+        optimizer = check_optimizer(make_optimizer(stacked.module), stacked.module)
+        return _batched.SharedUpdate(optimizer, make_stepper(optimizer), stacked.n)
+    return _batched.PerMemberUpdate(stacked, make_optimizer, make_stepper, check_optimizer)
+
+
+def fit_seeds(make_model: Callable, make_optimizer: Callable, data, seeds: Iterable[int],
+              make_scheduler: Optional[Callable] = None, *, epochs: int, batch_size: int,
+              step_every: str = "batch", device=None, progress: bool = True) -> "Runs":
+    """Train one model per seed, all seeds at once, and return their :class:`Runs`.
+
+    Each seed's history equals ``fit(model, opt, data, epochs, batch_size,
+    sched, step_every, seed=seed)`` with the objects the factories build (to
+    float rounding: losses within 1e-5), including its own shuffling. The
+    seeds' weights are stacked and trained as one batched model (see
+    :mod:`lrlib._batched`). An elementwise optimizer (SGD, Adam, AdamW,
+    RMSprop, ...) with a schedule that depends on the step only is one
+    optimizer over the stacked weights; ``ReduceLROnPlateau`` or any other
+    optimizer gets one instance per seed over views of them. Models with
+    buffers (BatchNorm) or dropout are not supported.
+
+    Args:
+        make_model: ``make_model(seed)`` builds a seed's model; its
+            initialisation must depend on the seed only.
+        make_optimizer: ``make_optimizer(model)`` builds its optimizer.
+        data: as for :func:`fit`.
+        seeds: distinct ints, e.g. ``range(5)``.
+        make_scheduler: ``make_scheduler(optimizer)`` builds its scheduler (optional).
+        epochs, batch_size, step_every, device, progress: as for :func:`fit`.
+
+    Returns:
+        :class:`Runs`, one History per seed, with the trained models.
+
+    >>> import lrlib
+    >>> runs = fit_seeds(lambda s: lrlib.models.mlp(64, 10, hidden=(32,), seed=s),
+    ...                  lambda m: torch.optim.SGD(m.parameters(), lr=0.1), lrlib.data.digits(),
+    ...                  range(3), epochs=1, batch_size=64, progress=False)
+    >>> runs.seeds, runs.stack("val_acc").shape
+    ([0, 1, 2], (3, 1))
+    """
+    for name, factory in (("make_model", make_model), ("make_optimizer", make_optimizer)):
+        _checks.callable_(name, factory)
+    if make_scheduler is not None:
+        _checks.callable_("make_scheduler", make_scheduler)
+    epochs, batch_size = _check_loop(epochs, batch_size, step_every, progress)
+    seeds = _checks.seeds(seeds)
+    splits = _checks.as_splits(data)
+    models = [make_model(s) for s in seeds]
+    _check_models(models, seeds)
+    dev = _checks.resolve_device(device, models[0])
+    _checks.model_output(models[0], splits.train[0], splits.n_classes)
+    stacked = _batched.Stacked(models, dev)
+    members = _Members(stacked, _seed_update(stacked, make_optimizer, make_scheduler, step_every,
+                                             splits))
+    steps = math.ceil(len(splits.train[0]) / batch_size)
+    hists = [History(steps_per_epoch=steps, seed=s) for s in seeds]
+    generators = [torch.Generator().manual_seed(s) for s in seeds]
+    _run_members(members, hists, (generators, None), splits, dev, epochs, batch_size, progress,
+                 f"fit_seeds x{len(seeds)}")
     return Runs(hists, seeds, models)
+
+
+def _sweep_members(models, lrs, make_optimizer, make_scheduler, step_every, splits):
+    """Each member's own (never stepped) optimizer and its scheduler stepper, checked."""
+    optimizers, steppers = [], []
+    for k, model in enumerate(models):
+        lr = lrs[k]
+        optimizer = _checks.optimizer(make_optimizer(model, lr), model, "make_optimizer(model, lr)")
+        if type(optimizer) not in _batched.SUPPORTED:
+            raise TypeError(f"sweep batches SGD, Adam and AdamW; make_optimizer built a "
+                            f"{type(optimizer).__name__}: use fit_seeds per lr")
+        scheduler = None if make_scheduler is None else make_scheduler(optimizer, lr)
+        _checks.scheduler(scheduler, optimizer, "make_scheduler(optimizer, lr)")
+        if isinstance(scheduler, _PLATEAU) and splits.val is None:
+            raise ValueError("make_scheduler gives ReduceLROnPlateau, which needs validation "
+                             "data: data.val is None")
+        optimizer.step()  # no gradients yet, so a no-op; it lets the scheduler step silently
+        optimizers.append(optimizer)
+        steppers.append(_Stepper(scheduler, step_every))
+    return optimizers, steppers
+
+
+def sweep(make_model: Callable, make_optimizer: Callable, data, lrs: Sequence[float],
+          seeds: Iterable[int] = range(5), make_scheduler: Optional[Callable] = None, *,
+          epochs: int, batch_size: int, step_every: str = "batch", device=None,
+          progress: bool = True) -> "Sweep":
+    """Train every (learning rate, seed) pair at once, as one batched model; return a :class:`Sweep`.
+
+    Each member's history equals ``fit(model, opt, data, epochs, batch_size,
+    sched, step_every, seed=seed)`` with ``model = make_model(seed)``, ``opt =
+    make_optimizer(model, lr)`` and ``sched = make_scheduler(opt, lr)``, to
+    float rounding (losses within 1e-5). Each member has its own optimizer
+    and scheduler objects, which set its lr (and momentum or betas) at every
+    step; the update itself (SGD with momentum, Adam or AdamW, torch's
+    formulas) is applied to all members' stacked weights at once, each with
+    its own numbers (see :class:`lrlib._batched.BatchedUpdate`).
+
+    Args:
+        make_model: ``make_model(seed)`` builds a seed's model (the same one for every lr).
+        make_optimizer: ``make_optimizer(model, lr)`` builds an SGD, Adam or
+            AdamW optimizer at that lr.
+        data: as for :func:`fit`.
+        lrs: the learning rates, positive numbers.
+        seeds: distinct ints, e.g. ``range(5)``.
+        make_scheduler: ``make_scheduler(optimizer, lr)`` (optional); ``lr``
+            is there for schedulers that take the peak lr (``OneCycleLR``).
+        epochs, batch_size, step_every, device, progress: as for :func:`fit`.
+
+    Returns:
+        :class:`Sweep` with a History per (lr, seed) and arrays over the grid.
+
+    >>> import lrlib
+    >>> result = sweep(lambda s: lrlib.models.mlp(64, 10, hidden=(32,), seed=s),
+    ...                lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9),
+    ...                lrlib.data.digits(), lrs=[0.01, 0.1], seeds=range(2), epochs=2,
+    ...                batch_size=64, progress=False)
+    >>> result.final("val_acc").shape, result.best_lr().tolist()
+    ((2, 2), [0.1, 0.1])
+    """
+    for name, factory in (("make_model", make_model), ("make_optimizer", make_optimizer)):
+        _checks.callable_(name, factory)
+    if make_scheduler is not None:
+        _checks.callable_("make_scheduler", make_scheduler)
+    lrs = _check_lrs(lrs)
+    epochs, batch_size = _check_loop(epochs, batch_size, step_every, progress)
+    seeds = _checks.seeds(seeds)
+    splits = _checks.as_splits(data)
+    first = [make_model(s) for s in seeds]
+    _check_models(first, seeds)
+    models = [copy.deepcopy(m) for _ in lrs for m in first]
+    dev = _checks.resolve_device(device, first[0])
+    _checks.model_output(first[0], splits.train[0], splits.n_classes)
+    member_lrs = [lr for lr in lrs for _ in seeds]
+    stacked = _batched.Stacked(models, dev)
+    optimizers, steppers = _sweep_members(models, member_lrs, make_optimizer, make_scheduler,
+                                          step_every, splits)
+    members = _Members(stacked, _batched.BatchedUpdate(stacked, optimizers, steppers))
+    steps = math.ceil(len(splits.train[0]) / batch_size)
+    hists = [History(steps_per_epoch=steps, seed=s) for _ in lrs for s in seeds]
+    shuffles = ([torch.Generator().manual_seed(s) for s in seeds],
+                torch.arange(len(lrs) * len(seeds), device=dev) % len(seeds))
+    _run_members(members, hists, shuffles, splits, dev, epochs, batch_size, progress,
+                 f"sweep {len(lrs)} lrs x {len(seeds)} seeds")
+    return Sweep(lrs, seeds, hists, models)
+
+
+def _check_lrs(lrs):
+    if isinstance(lrs, (int, float)):
+        raise TypeError(f"lrs must be a list of learning rates, got the number {lrs!r}")
+    try:
+        lrs = list(lrs)
+    except TypeError:
+        raise TypeError(f"lrs must be a list of learning rates, got {lrs!r}") from None
+    if not lrs:
+        raise ValueError("lrs must not be empty")
+    lrs = [_checks.real("each lr in lrs", v, 0, text="a finite number > 0") for v in lrs]
+    if not all(math.isfinite(v) for v in lrs):
+        raise ValueError(f"each lr in lrs must be a finite number > 0, got {lrs}")
+    return lrs

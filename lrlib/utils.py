@@ -12,6 +12,8 @@ os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from . import _checks  # noqa: E402
+
 
 def device():
     """Return ``"cuda"`` when a CUDA GPU is present, else ``"cpu"``."""
@@ -25,10 +27,7 @@ def seed_everything(seed=0):
     not an error, where an op has none), so a lesson prints the same numbers on
     every run of the same machine.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {seed!r}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed!r}")
+    seed = _checks.seed("seed", seed)
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     random.seed(seed)
     np.random.seed(seed)

@@ -70,7 +70,7 @@ def test_digits_fractions():
     ({"seed": 1.5}, TypeError, "seed"),
     ({"val_fraction": 0}, ValueError, "val_fraction"),
     ({"val_fraction": 1.0}, ValueError, "val_fraction"),
-    ({"test_fraction": "0.2"}, ValueError, "test_fraction"),
+    ({"test_fraction": "0.2"}, TypeError, "test_fraction must be a number, got .0.2."),
     ({"val_fraction": 0.5, "test_fraction": 0.5}, ValueError, r"val_fraction \+ test_fraction"),
 ])
 def test_digits_rejects_bad_arguments(kwargs, error, words):

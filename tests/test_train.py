@@ -127,15 +127,16 @@ def test_reduce_on_plateau_gets_the_validation_loss():
 
 def test_divergence_stops_at_the_step_and_says_where():
     model = mlp()
-    optimizer = torch.optim.SGD(model.parameters(), lr=1e8)  # the loss is NaN at step 3
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e8)  # the loss is 1e14 at step 1
     counter = torch_schedulers.LambdaLR(optimizer, lambda step: 1.0)  # counts optimizer steps
     hist = quiet_fit(model, optimizer, epochs=5, scheduler=counter)
     d = hist.diverged
     # on the CPU training stops at that step: the steps before it were taken, no more
     assert counter.last_epoch == d.step
     assert isinstance(d, Divergence) and bool(d)
-    assert d.step == len(hist.step_loss) - 1 and not math.isfinite(hist.step_loss[-1])
-    assert all(math.isfinite(v) for v in hist.step_loss[:-1])
+    assert d.step == len(hist.step_loss) - 1 == 1
+    assert d.loss == hist.step_loss[-1] > lrlib.train.DIVERGENCE_FACTOR * math.log(10)
+    assert all(v < 10 for v in hist.step_loss[:-1])
     assert d.lr == hist.lr[d.step] == 1e8 and d.epoch == d.step // STEPS
     assert hist.epochs == d.epoch  # only completed epochs are in the epoch lists
     assert f"step {d.step}" in str(d) and "lr=1e+08" in str(d)
@@ -291,7 +292,9 @@ def _assert_same_histories(batched, sequential, tol=1e-5):
         assert len(b.step_loss) == len(s.step_loss) and b.epochs == s.epochs
         assert b.lr == pytest.approx(s.lr, rel=1e-12)
         finite = [(x, y) for x, y in zip(b.step_loss, s.step_loss) if math.isfinite(y)]
-        assert all(abs(x - y) <= tol for x, y in finite), max(abs(x - y) for x, y in finite)
+        # within tol, relative to the loss once it is above 1 (a diverging step's loss is ~1e6)
+        assert all(abs(x - y) <= tol * max(1, abs(y)) for x, y in finite), \
+            max(abs(x - y) for x, y in finite)
         for key in ("train_loss", "val_loss", "val_acc"):
             assert np.allclose(getattr(b, key), getattr(s, key), rtol=0, atol=tol), key
         assert bool(b.diverged) == bool(s.diverged)
@@ -471,3 +474,138 @@ def test_optimizer_state_on_another_device_than_the_model_is_refused():
     with pytest.raises(ValueError, match=r"optimizer state 'momentum_buffer' is on meta but its "
                                          r"parameter is on cpu: move the model"):
         lrlib.fit(model, opt, SMALL, epochs=1, batch_size=64, progress=False)
+
+
+# --------------------------------------------------------------------------- divergence rule
+
+def test_a_finite_loss_far_above_the_start_is_divergence():
+    """SGD at lr=1e4 on digits: the loss jumps to ~1e12 and never comes back; that is divergence."""
+    model = lrlib.models.mlp(64, 10, hidden=(128,), seed=0)
+    hist = lrlib.fit(model, torch.optim.SGD(model.parameters(), lr=1e4), DIGITS, epochs=3,
+                     batch_size=64, progress=False)
+    d = hist.diverged
+    assert d and math.isfinite(d.loss) and d.loss > 100 * math.log(10)
+    assert d.step == len(hist.step_loss) - 1 and hist.epochs == 0
+
+
+def test_diverges_rule():
+    assert lrlib.train.diverges(float("inf"), 2.3, 10) and lrlib.train.diverges(float("nan"), 2, 10)
+    limit = lrlib.train.DIVERGENCE_FACTOR * math.log(10)
+    assert lrlib.train.diverges(limit * 1.01, 0.1, 10)
+    assert not lrlib.train.diverges(limit * 0.99, 0.1, 10)
+    # a run that starts high is judged against its own start
+    assert not lrlib.train.diverges(limit * 2, 50.0, 10)
+
+
+def test_range_test_stops_at_a_diverging_loss():
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    # stop_factor=inf: only the divergence rule can stop it
+    result = lrlib.lr_range_test(model, optimizer, SMALL, min_lr=1e-3, max_lr=1e6, steps=60,
+                                 stop_factor=math.inf)
+    assert result.stopped == "diverged" and len(result.lrs) < 60
+    assert max(result.raw_losses) <= lrlib.train.DIVERGENCE_FACTOR * max(
+        result.raw_losses[0], math.log(10))
+
+
+def test_import_lrlib_does_not_import_pyplot():
+    import subprocess
+    import sys
+    code = ("import sys, lrlib; assert 'matplotlib.pyplot' not in sys.modules; "
+            "lrlib.plot; assert 'matplotlib.pyplot' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- sweep
+
+LRS = [0.01, 0.05, 0.3]
+
+
+def _sweep_vs_fit(make_optimizer, make_scheduler, lrs=LRS, seeds=(0, 1), epochs=2, **kwargs):
+    result = lrlib.sweep(mlp, make_optimizer, SMALL, lrs, seeds, make_scheduler, epochs=epochs,
+                         batch_size=64, progress=False, **kwargs)
+    worst = 0.0
+    for i, lr in enumerate(lrs):
+        sequential = []
+        for seed in seeds:
+            model = mlp(seed)
+            optimizer = make_optimizer(model, lr)
+            scheduler = make_scheduler(optimizer, lr) if make_scheduler else None
+            sequential.append(lrlib.fit(model, optimizer, SMALL, epochs, 64, scheduler,
+                                        seed=seed, progress=False, **kwargs))
+        _assert_same_histories(result.histories[i], sequential)
+        worst = max([worst] + [abs(a - b) / max(1, abs(b))
+                               for h, s in zip(result.histories[i], sequential)
+                               for a, b in zip(h.step_loss, s.step_loss)])
+    return result, worst
+
+
+def _one_cycle(optimizer, lr):
+    return torch_schedulers.OneCycleLR(optimizer, max_lr=lr, total_steps=2 * STEPS)
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr),
+    lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9),
+    lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9, nesterov=True,
+                                  weight_decay=1e-3),
+    lambda m, lr: torch.optim.Adam(m.parameters(), lr=lr / 10),
+    lambda m, lr: torch.optim.Adam(m.parameters(), lr=lr / 10, weight_decay=1e-2, amsgrad=True),
+    lambda m, lr: torch.optim.AdamW(m.parameters(), lr=lr / 10, weight_decay=0.1),
+], ids=["sgd", "sgd-momentum", "sgd-nesterov-wd", "adam", "adam-wd-amsgrad", "adamw"])
+@pytest.mark.parametrize("make_scheduler", [None, _one_cycle], ids=["constant", "one-cycle"])
+def test_sweep_equals_fit_member_by_member(make_optimizer, make_scheduler):
+    result, worst = _sweep_vs_fit(make_optimizer, make_scheduler)
+    assert worst <= 1e-5
+    assert result.final("val_acc").shape == (3, 2) and not result.diverged.any()
+
+
+def test_sweep_with_epoch_steps_and_plateau():
+    def make_optimizer(m, lr):
+        return torch.optim.AdamW(m.parameters(), lr=lr / 10)
+    _sweep_vs_fit(make_optimizer, lambda o, lr: torch_schedulers.StepLR(o, 1, gamma=0.5),
+                  step_every="epoch")
+    _sweep_vs_fit(make_optimizer, lambda o, lr: torch_schedulers.ReduceLROnPlateau(
+        o, factor=0.5, patience=0, threshold=0.1), epochs=3)
+
+
+def test_sweep_result_arrays_and_a_diverging_member():
+    def make_optimizer(m, lr):
+        return torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9)
+    result, _ = _sweep_vs_fit(make_optimizer, None, lrs=[0.05, 0.3, 1e4], epochs=2)
+    assert result.diverged[2].all() and not result.diverged[:2].any()
+    acc = result.final("val_acc")
+    assert np.isnan(acc[2]).all()
+    assert acc[0, 1] == result.histories[0][1].val_acc[-1]
+    loss = result.final("val_loss")
+    assert result.best_lr().tolist() == [[0.05, 0.3][k] for k in np.argmin(loss[:2], axis=0)]
+    runs = result.runs(0.3)
+    assert isinstance(runs, Runs) and runs.seeds == [0, 1] and runs[1] is result.histories[1][1]
+    # each member's trained model comes back (the diverged one as it was when it stopped)
+    model = result.models[1][0]
+    with torch.no_grad():
+        own = (model(SMALL.val[0]).argmax(1) == SMALL.val[1]).double().mean().item()
+    assert own == pytest.approx(acc[1, 0], abs=1e-12)
+    assert "Sweep(lrs x seeds = 3 x 2" in repr(result)
+
+
+@pytest.mark.parametrize("change, error, words", [
+    ({"lrs": 0.1}, TypeError, "lrs must be a list"),
+    ({"lrs": []}, ValueError, "lrs must not be empty"),
+    ({"lrs": [0.1, -1]}, ValueError, "each lr in lrs must be a finite number > 0, got -1"),
+    ({"seeds": [0, 0]}, ValueError, "seeds must be distinct"),
+    ({"make_optimizer": lambda m, lr: torch.optim.RMSprop(m.parameters(), lr=lr)}, TypeError,
+     "sweep batches SGD, Adam and AdamW; make_optimizer built a RMSprop"),
+    ({"make_optimizer": lambda m, lr: torch.optim.SGD(m.parameters(), lr=lr,
+                                                      nesterov=lr > 0.05, momentum=0.9)},
+     ValueError, "nesterov must be the same for every member"),
+    ({"make_scheduler": lambda o, lr: "cosine"}, TypeError, "make_scheduler"),
+    ({"epochs": 0}, ValueError, "epochs must be a positive int, got 0"),
+])
+def test_sweep_rejects_bad_arguments(change, error, words):
+    args = {"make_model": mlp, "make_optimizer": lambda m, lr: torch.optim.SGD(m.parameters(), lr),
+            "data": SMALL, "lrs": [0.01, 0.1], "seeds": [0, 1], "epochs": 1, "batch_size": 64,
+            "progress": False}
+    args.update(change)
+    with pytest.raises(error, match=words):
+        lrlib.sweep(**args)
