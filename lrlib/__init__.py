@@ -13,3 +13,4 @@ from .utils import device, seed_everything
 from . import data, models, landscapes, plot
 from .train import evaluate, fit, fit_seeds, History
 from .finder import lr_range_test
+from .schedulers import InverseSqrtLR, WarmupCosineLR, WarmupStableDecayLR
