@@ -1033,9 +1033,7 @@ class InverseSqrtLR(_UnitSchedule):
     def __init__(self, optimizer, num_warmup_steps, timescale=None, last_epoch=-1):
         _check_optimizer(optimizer)
         self.num_warmup_steps = _check_steps("num_warmup_steps", num_warmup_steps)
-        if timescale is None:
-            timescale = self.num_warmup_steps or 10_000
-        self.timescale = _check_int("timescale", timescale, 1)
+        self.timescale = None if timescale is None else _check_int("timescale", timescale, 1)
         super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def _unit(self, t):

@@ -278,9 +278,11 @@ def test_cooldown_shapes_of_hagele_et_al():
 
 
 def test_inverse_sqrt_timescale_default():
-    opt = make_optimizer()
-    assert lrlib.InverseSqrtLR(opt, num_warmup_steps=8).timescale == 8
-    assert lrlib.InverseSqrtLR(make_optimizer(), num_warmup_steps=0).timescale == 10_000
+    # timescale=None: num_warmup_steps, or 10000 without a warmup
+    assert schedules.inverse_sqrt(30, 1.0, 8) == schedules.inverse_sqrt(30, 1.0, 8, timescale=8)
+    assert schedules.inverse_sqrt(30, 1.0, 0) == schedules.inverse_sqrt(30, 1.0, 0, 10_000)
+    shown = lrlib.preview(lrlib.InverseSqrtLR, 50, lr=1.0, num_warmup_steps=0)
+    np.testing.assert_allclose(shown, 1 / np.sqrt((np.arange(50) + 10_000) / 10_000), rtol=1e-12)
     # with timescale = W: base_lr * sqrt(W / t) after the warmup
     t = np.arange(8, 100)
     np.testing.assert_allclose(schedules.inverse_sqrt(t, 1.0, 8), np.sqrt(8 / t), rtol=1e-14)
