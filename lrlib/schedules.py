@@ -508,7 +508,9 @@ def warmup_stable_decay(t, base_lr, num_warmup_steps, num_stable_steps, num_deca
     Args:
         t: the step, a number or an array.
         base_lr: the lr of the stable phase.
-        num_warmup_steps, num_stable_steps, num_decay_steps: the phases' lengths.
+        num_warmup_steps: steps of the warmup (W).
+        num_stable_steps: steps at ``base_lr`` (S).
+        num_decay_steps: steps of the cooldown (D).
         warmup_type: 'linear', 'cosine' or '1-sqrt' (:func:`warmup_shape`).
         decay_type: 'linear', 'cosine' or '1-sqrt' (:func:`cooldown_shape`).
         min_lr_ratio: the floor as a fraction of ``base_lr``, in [0, 1].
