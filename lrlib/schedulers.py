@@ -850,19 +850,30 @@ class _UnitSchedule(_Schedule):
     no ratio exists: the lr then moves by the difference, ``base_lr * (unit(t) -
     unit(t - 1))``, as torch's CosineAnnealingLR leaves its trough. At step 0 the current
     lr is multiplied by ``unit(0)``, as LinearLR multiplies it by its start factor.
+    ``unit(t)`` is kept for the next step, which needs it as ``unit(t - 1)``.
     """
+
+    _unit_step = None  # the step whose unit value _unit_value holds
 
     def _unit(self, t):
         raise NotImplementedError
+
+    def _floors(self, t):
+        """Per-group floors the lr scales towards at step t (None: 0)."""
+        return None
 
     def get_lr(self):
         self._warn_if_called_outside_step()
         t = self.last_epoch
         if t == 0:
-            return self._scaled(self._unit(0))
+            self._unit_step, self._unit_value = 0, self._unit(0)
+            return self._scaled(self._unit_value)
         if self._is_initial_step():
             return _current_lrs(self.optimizer)
-        return self._chain(self._unit(t), self._unit(t - 1))
+        before = self._unit_value if self._unit_step == t - 1 else self._unit(t - 1)
+        now = self._unit(t)
+        self._unit_step, self._unit_value = t, now
+        return self._chain(now, before, self._floors(t))
 
     def _chain(self, now, before, floors=None):
         """Move each group's lr from ``unit(t - 1)`` to ``unit(t)``, above an optional floor."""
@@ -923,27 +934,23 @@ class WarmupCosineLR(_UnitSchedule):
                             _check_real("min_lr_rate", min_lr_rate, low=0.0, high=1.0))
         super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
-    def _floors(self):
+    def _floor_values(self):
         if self.min_lr_rate is not None:
             return [self.min_lr_rate * base_lr for base_lr in self.base_lrs]
         return [self.eta_min or 0.0] * len(self.base_lrs)
+
+    def _floors(self, t):
+        # past the warmup the unit schedule is the cosine factor: the distance to the floor scales
+        return None if t <= self.num_warmup_steps else self._floor_values()
 
     def _unit(self, t):
         return schedules.warmup_cosine(t, 1.0, self.num_warmup_steps, self.num_training_steps,
                                        self.num_cycles)
 
-    def get_lr(self):
-        t = self.last_epoch
-        if t <= self.num_warmup_steps or self._is_initial_step():
-            return super().get_lr()
-        self._warn_if_called_outside_step()
-        # past the warmup the unit schedule is the cosine factor: the distance to the floor scales
-        return self._chain(self._unit(t), self._unit(t - 1), self._floors())
-
     def _get_closed_form_lr(self):
         return [schedules.warmup_cosine(self.last_epoch, base_lr, self.num_warmup_steps,
                                         self.num_training_steps, self.num_cycles, floor)
-                for base_lr, floor in zip(self.base_lrs, self._floors())]
+                for base_lr, floor in zip(self.base_lrs, self._floor_values())]
 
 
 class WarmupStableDecayLR(_UnitSchedule):

@@ -434,10 +434,28 @@ def warmup_cosine(t, base_lr, num_warmup_steps, num_training_steps, num_cycles=0
     >>> warmup_cosine([0, 1, 2, 4, 6], 0.1, num_warmup_steps=2, num_training_steps=6)
     array([0.  , 0.05, 0.1 , 0.05, 0.  ])
     """
-    t, ops = _ops(t)
+    return _by_phase(_warmup_cosine_at, t, base_lr, num_warmup_steps, num_training_steps,
+                     num_cycles, eta_min)
+
+
+def _by_phase(schedule_at, t, *args):
+    """``schedule_at(t, *args)`` for a scalar ``t``; element by element for an array.
+
+    Each step computes only the phase it falls in (a scheduler's step stays cheap), and
+    the array form gives the scalar calls' values exactly.
+    """
+    if isinstance(t, _SCALAR_TYPES):
+        return schedule_at(t, *args)
+    t = np.asarray(t, dtype=float)
+    return np.array([schedule_at(v, *args) for v in t.ravel().tolist()],
+                    dtype=float).reshape(t.shape)
+
+
+def _warmup_cosine_at(t, base_lr, num_warmup_steps, num_training_steps, num_cycles, eta_min):
+    if t < num_warmup_steps:
+        return base_lr * linear_warmup(t, num_warmup_steps)
     progress = (t - num_warmup_steps) / max(1, num_training_steps - num_warmup_steps)
-    decay = eta_min + (base_lr - eta_min) * cosine_wave(progress, num_cycles)
-    return ops.where(t < num_warmup_steps, base_lr * linear_warmup(t, num_warmup_steps), decay)
+    return eta_min + (base_lr - eta_min) * cosine_wave(progress, num_cycles)
 
 
 def _shape_ops(progress, kind, kinds, name):
@@ -522,16 +540,23 @@ def warmup_stable_decay(t, base_lr, num_warmup_steps, num_stable_steps, num_deca
     >>> warmup_stable_decay([0, 1, 2, 3, 4, 5], 1.0, 1, 2, 2, decay_type="linear")
     array([0. , 1. , 1. , 1. , 0.5, 0. ])
     """
-    t, ops = _ops(t)
+    return _by_phase(_warmup_stable_decay_at, t, base_lr, num_warmup_steps, num_stable_steps,
+                     num_decay_steps, warmup_type, decay_type, min_lr_ratio, num_cycles)
+
+
+def _warmup_stable_decay_at(t, base_lr, num_warmup_steps, num_stable_steps, num_decay_steps,
+                            warmup_type, decay_type, min_lr_ratio, num_cycles):
+    if t < num_warmup_steps:
+        shape = warmup_shape(linear_warmup(t, num_warmup_steps), warmup_type)
+        return base_lr * (shape * (1.0 - min_lr_ratio) + min_lr_ratio)
     stable_end = num_warmup_steps + num_stable_steps
-    # each shape is evaluated on its phase's progress clipped to [0, 1] and kept only there
-    up = ops.minimum(ops.maximum(linear_warmup(t, num_warmup_steps), 0.0), 1.0)
-    down = ops.minimum(ops.maximum((t - stable_end) / max(1, num_decay_steps), 0.0), 1.0)
-    rising = warmup_shape(up, warmup_type) * (1.0 - min_lr_ratio) + min_lr_ratio
-    falling = cooldown_shape(down, decay_type, num_cycles) * (1.0 - min_lr_ratio) + min_lr_ratio
-    after_warmup = ops.where(t < stable_end, 1.0,
-                             ops.where(t < stable_end + num_decay_steps, falling, min_lr_ratio))
-    return base_lr * ops.where(t < num_warmup_steps, rising, after_warmup)
+    if t < stable_end:
+        return base_lr * 1.0
+    if t < stable_end + num_decay_steps:
+        progress = (t - stable_end) / max(1, num_decay_steps)
+        shape = cooldown_shape(progress, decay_type, num_cycles)
+        return base_lr * (shape * (1.0 - min_lr_ratio) + min_lr_ratio)
+    return base_lr * min_lr_ratio
 
 
 def inverse_sqrt(t, base_lr, num_warmup_steps, timescale=None):
@@ -553,10 +578,13 @@ def inverse_sqrt(t, base_lr, num_warmup_steps, timescale=None):
     >>> inverse_sqrt([0, 2, 4, 16], 1.0, num_warmup_steps=4)
     array([0. , 0.5, 1. , 0.5])
     """
-    t, ops = _ops(t)
     if timescale is None:
         timescale = num_warmup_steps or 10_000
+    return _by_phase(_inverse_sqrt_at, t, base_lr, num_warmup_steps, timescale)
+
+
+def _inverse_sqrt_at(t, base_lr, num_warmup_steps, timescale):
+    if t < num_warmup_steps:
+        return base_lr * linear_warmup(t, num_warmup_steps)
     shift = timescale - num_warmup_steps
-    # evaluated from W on only: before W the warmup holds, and (t + shift) may be negative
-    decay = 1.0 / ops.sqrt((ops.maximum(t, num_warmup_steps) + shift) / timescale)
-    return base_lr * ops.where(t < num_warmup_steps, linear_warmup(t, num_warmup_steps), decay)
+    return base_lr * (1.0 / math.sqrt((t + shift) / timescale))
