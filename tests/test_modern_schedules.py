@@ -110,13 +110,17 @@ def test_closed_form_method_and_step_epoch(config):
     name, kwargs, steps = config
     opt = make_optimizer()
     sched = getattr(lrlib, name)(opt, **kwargs)
-    for t in (steps - 1, 3, 0, steps // 2):
+    for t in (steps - 1, 3, 0, steps // 2, 1):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch's deprecation of step(epoch)
             sched.step(t)
         expected = [closed_form(name, kwargs, t, lr) for lr in LRS]
         np.testing.assert_allclose(sched._get_closed_form_lr(), expected, rtol=1e-12)
         np.testing.assert_allclose(lrs_of(opt), expected, rtol=1e-12)
+        opt.step()
+        sched.step()  # a plain step after the jump continues from step t
+        expected = [closed_form(name, kwargs, t + 1, lr) for lr in LRS]
+        np.testing.assert_allclose(lrs_of(opt), expected, rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=config_id)
