@@ -914,6 +914,11 @@ class WarmupCosineLR(_UnitSchedule):
             (transformers' ``min_lr_rate``). Give eta_min or min_lr_rate, not both;
             with neither the floor is 0.
         last_epoch: the step to resume from (-1: a new schedule).
+
+    Chainable: each step scales the current lr by the warmup's ratio, then the distance
+    to the floor by the cosine's, as CosineAnnealingLR does. From an lr of 0 (the first
+    warmup step, a trough of the cosine) no ratio exists and the lr is set to the
+    schedule's value, so in a ChainedScheduler put it first.
     """
 
     def __init__(self, optimizer, num_warmup_steps, num_training_steps, num_cycles=0.5,
@@ -973,6 +978,10 @@ class WarmupStableDecayLR(_UnitSchedule):
         min_lr_ratio: the floor as a fraction of each group's initial lr, in [0, 1].
         num_cycles: cosine periods of a 'cosine' cooldown (0.5: a half cosine).
         last_epoch: the step to resume from (-1: a new schedule).
+
+    Chainable: each step scales the current lr by the ratio of consecutive values; from
+    an lr of 0 (the first warmup step when min_lr_ratio is 0) the lr is set to the
+    schedule's value, so in a ChainedScheduler put it first.
     """
 
     def __init__(self, optimizer, num_warmup_steps, num_decay_steps, num_training_steps=None,
@@ -1035,6 +1044,10 @@ class InverseSqrtLR(_UnitSchedule):
         timescale: steps over which the decay acts; None (the default) means
             num_warmup_steps, or 10000 when num_warmup_steps is 0, as in transformers.
         last_epoch: the step to resume from (-1: a new schedule).
+
+    Chainable: each step scales the current lr by the ratio of consecutive values; from
+    the lr of 0 at step 0 the lr is set to the schedule's value, so in a ChainedScheduler
+    put it first.
     """
 
     def __init__(self, optimizer, num_warmup_steps, timescale=None, last_epoch=-1):
