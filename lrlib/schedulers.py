@@ -896,7 +896,7 @@ def _check_steps(name, value):
 
 
 class WarmupCosineLR(_UnitSchedule):
-    """Linear warmup from 0 over num_warmup_steps, then a cosine down to a floor at num_training_steps.
+    """Linear warmup from 0, then a cosine down to a floor at num_training_steps.
 
     transformers' ``get_cosine_schedule_with_warmup`` (no floor) and
     ``get_cosine_with_min_lr_schedule_with_warmup`` as a torch scheduler; the formula is
@@ -1033,7 +1033,9 @@ class WarmupStableDecayLR(_UnitSchedule):
 
 
 class InverseSqrtLR(_UnitSchedule):
-    """Linear warmup from 0, then decay as ``1 / sqrt(t)``: ``base_lr / sqrt((t + timescale - W) / timescale)``.
+    """Linear warmup from 0, then a decay as ``1 / sqrt(t)``.
+
+    ``lr = base_lr / sqrt((t + timescale - W) / timescale)`` from step W on.
 
     transformers' ``get_inverse_sqrt_schedule`` as a torch scheduler; the formula is
     :func:`lrlib.schedules.inverse_sqrt`. The lr is 0 at step 0 and ``base_lr`` at step W.

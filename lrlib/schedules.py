@@ -516,7 +516,7 @@ def cooldown_shape(progress, decay_type="cosine", num_cycles=0.5):
 def warmup_stable_decay(t, base_lr, num_warmup_steps, num_stable_steps, num_decay_steps,
                         warmup_type="linear", decay_type="cosine", min_lr_ratio=0.0,
                         num_cycles=0.5):
-    """Warmup-stable-decay (WSD): warm up, hold ``base_lr``, cool down to ``min_lr_ratio * base_lr``.
+    """Warmup-stable-decay (WSD): warm up, hold ``base_lr``, cool down to a floor.
 
     With ``r = min_lr_ratio``, ``W, S, D`` the three phases' lengths, the lr is ``base_lr``
     times ``r + (1 - r) * warmup_shape(t / max(1, W))`` for ``t < W``, 1 for ``t < W + S``,
