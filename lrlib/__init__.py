@@ -8,6 +8,7 @@ from .schedulers import (
     ChainedScheduler, ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
     ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR, OneCycleLR,
     PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR, preview,
+    InverseSqrtLR, WarmupCosineLR, WarmupStableDecayLR,
 )
 from . import registry
 from .utils import device, seed_everything

@@ -344,6 +344,58 @@ _ENTRIES = (
         "as its parts", "the product of its parts", _SCHEDULERS_LESSON),
 )
 
+# --- the schedules of transformers' get_scheduler (issue 12, section 2) ------------------------
+
+_NUM_WARMUP_STEPS = Param("num_warmup_steps", "int", 100, "steps of the warmup", low=0,
+                          display=(0, 200))
+_NUM_CYCLES = Param("num_cycles", "float", 0.5, "cosine periods over the decay (0.5: down once)",
+                    low=0.0, low_open=True, display=(0.25, 3.0))
+_DECAY_LESSON = _lesson("Decaying to the end", "23_decay_to_end")
+
+_ENTRIES += (
+    Entry("WarmupCosineLR", schedulers.WarmupCosineLR, schedules.warmup_cosine, "chainable", (
+        _NUM_WARMUP_STEPS,
+        Param("num_training_steps", "int", 1000, "step where the cosine reaches the floor",
+              low=1, display=(1, 1000)),
+        _NUM_CYCLES,
+        Param("eta_min", "float", None, "floor as an lr (or give min_lr_rate, not both)",
+              low=0.0, display=(0.0, 0.05)),
+        Param("min_lr_rate", "float", None, "floor as a fraction of each group's initial lr",
+              low=0.0, high=1.0, display=(0.0, 0.5))),
+        (Example({"num_warmup_steps": 5, "num_training_steps": 50}, 60),
+         Example({"num_warmup_steps": 10, "num_training_steps": 100, "min_lr_rate": 0.1}, 110,
+                 label="floor at 10% of the lr")),
+        "per batch", "straight ramp from 0, then a cosine down to a floor", _WARMUP),
+    Entry("WarmupStableDecayLR", schedulers.WarmupStableDecayLR, schedules.warmup_stable_decay,
+          "chainable", (
+              _NUM_WARMUP_STEPS,
+              Param("num_decay_steps", "int", 200, "steps of the cooldown", low=0,
+                    display=(0, 500)),
+              Param("num_training_steps", "int", 1000,
+                    "all steps; the stable phase gets the rest", low=1, display=(1, 1000)),
+              Param("num_stable_steps", "int", None,
+                    "steps at the full lr, instead of num_training_steps", low=0,
+                    display=(0, 1000)),
+              Param("warmup_type", "choice", "linear", "shape of the warmup",
+                    choices=schedules.WARMUP_TYPES),
+              Param("decay_type", "choice", "cosine", "shape of the cooldown",
+                    choices=schedules.DECAY_TYPES),
+              Param("min_lr_ratio", "float", 0.0, "floor as a fraction of the initial lr",
+                    low=0.0, high=1.0, display=(0.0, 0.5)),
+              _NUM_CYCLES),
+          (Example({"num_warmup_steps": 5, "num_decay_steps": 10, "num_training_steps": 50}, 60),
+           Example({"num_warmup_steps": 10, "num_decay_steps": 30, "num_training_steps": 100,
+                    "decay_type": "1-sqrt"}, 110, label="1-sqrt cooldown")),
+          "per batch", "warmup, long flat stretch, short cooldown", _DECAY_LESSON),
+    Entry("InverseSqrtLR", schedulers.InverseSqrtLR, schedules.inverse_sqrt, "chainable", (
+        _NUM_WARMUP_STEPS,
+        Param("timescale", "int", None, "steps over which the decay acts (None: the warmup's)",
+              low=1, display=(1, 1000))),
+        (Example({"num_warmup_steps": 5}, 60),
+         Example({"num_warmup_steps": 10, "timescale": 50}, 200, label="timescale 50")),
+        "per batch", "straight ramp from 0, then a slow 1/sqrt(t) fall", _WARMUP),
+)
+
 SCHEDULERS = {entry.name: entry for entry in _ENTRIES}
 """Class name -> :class:`Entry`, for every scheduler of lrlib, in the cheat sheet's order."""
 

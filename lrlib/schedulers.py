@@ -1029,3 +1029,233 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
     if return_momentum:
         return np.array(lrs), np.array(momenta)
     return np.array(lrs)
+
+
+# --- the schedules of transformers' get_scheduler ----------------------------------------------
+
+__all__ += ["WarmupCosineLR", "WarmupStableDecayLR", "InverseSqrtLR"]
+
+
+class _UnitSchedule(_Schedule):
+    """A schedule ``lr = base_lr * unit(t)``, stepped by the ratio of consecutive unit values.
+
+    That ratio scales each group's current lr, so the scheduler is chainable like
+    torch's LinearLR. Where the previous value is 0 (a warmup from 0 at its first step)
+    no ratio exists: the lr then moves by the difference, ``base_lr * (unit(t) -
+    unit(t - 1))``, as torch's CosineAnnealingLR leaves its trough. At step 0 the current
+    lr is multiplied by ``unit(0)``, as LinearLR multiplies it by its start factor.
+    ``unit(t)`` is kept for the next step, which needs it as ``unit(t - 1)``.
+    """
+
+    _unit_step = None  # the step whose unit value _unit_value holds
+
+    def _unit(self, t):
+        raise NotImplementedError
+
+    def _floors(self, t):
+        """Per-group floors the lr scales towards at step t (None: 0)."""
+        return None
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        t = self.last_epoch
+        if t == 0:
+            self._unit_step, self._unit_value = 0, self._unit(0)
+            return self._scaled(self._unit_value)
+        if self._is_initial_step():
+            return _current_lrs(self.optimizer)
+        before = self._unit_value if self._unit_step == t - 1 else self._unit(t - 1)
+        now = self._unit(t)
+        self._unit_step, self._unit_value = t, now
+        return self._chain(now, before, self._floors(t))
+
+    def _chain(self, now, before, floors=None):
+        """Move each group's lr from ``unit(t - 1)`` to ``unit(t)``, above an optional floor."""
+        groups = self.optimizer.param_groups
+        if floors is None:
+            if before == 0:  # leaving 0, where no ratio exists: add the rise
+                rise = now - before
+                return [g["lr"] + base_lr * rise for base_lr, g in zip(self.base_lrs, groups)]
+            return self._scaled(now / before)
+        if before == 0:
+            rise = now - before
+            return [g["lr"] + (base_lr - floor) * rise
+                    for base_lr, floor, g in zip(self.base_lrs, floors, groups)]
+        ratio = now / before
+        return [floor + (g["lr"] - floor) * ratio for floor, g in zip(floors, groups)]
+
+
+def _check_steps(name, value):
+    return _check_int(name, value, 0)
+
+
+class WarmupCosineLR(_UnitSchedule):
+    """Linear warmup from 0, then a cosine down to a floor at num_training_steps.
+
+    transformers' ``get_cosine_schedule_with_warmup`` (no floor) and
+    ``get_cosine_with_min_lr_schedule_with_warmup`` as a torch scheduler; the formula is
+    :func:`lrlib.schedules.warmup_cosine`. As in transformers the lr is 0 at step 0.
+
+    Args:
+        optimizer: the wrapped optimizer.
+        num_warmup_steps: steps of the linear warmup (0: none).
+        num_training_steps: the step where the cosine reaches the floor (with 0.5 cycles).
+        num_cycles: cosine periods over the decay; 0.5 (the default) is a half cosine.
+        eta_min: the floor as an absolute lr, the same for every group (as in torch's
+            CosineAnnealingLR; transformers' ``min_lr``, which it turns into a fraction of
+            ``optimizer.defaults['lr']``, so the two agree on groups with that lr).
+        min_lr_rate: the floor as a fraction of each group's initial lr, in [0, 1]
+            (transformers' ``min_lr_rate``). Give eta_min or min_lr_rate, not both;
+            with neither the floor is 0.
+        last_epoch: the step to resume from (-1: a new schedule).
+
+    Chainable: each step scales the current lr by the warmup's ratio, then the distance
+    to the floor by the cosine's, as CosineAnnealingLR does. From an lr of 0 (the first
+    warmup step, a trough of the cosine) no ratio exists and the lr is set to the
+    schedule's value, so in a ChainedScheduler put it first.
+    """
+
+    def __init__(self, optimizer, num_warmup_steps, num_training_steps, num_cycles=0.5,
+                 eta_min=None, min_lr_rate=None, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.num_warmup_steps = _check_steps("num_warmup_steps", num_warmup_steps)
+        self.num_training_steps = _check_int("num_training_steps", num_training_steps, 1)
+        if self.num_training_steps < self.num_warmup_steps:
+            raise ValueError(f"num_training_steps must be >= num_warmup_steps "
+                             f"({self.num_warmup_steps}), got {num_training_steps!r}")
+        self.num_cycles = _check_real("num_cycles", num_cycles, low=0.0, low_open=True)
+        if eta_min is not None and min_lr_rate is not None:
+            raise ValueError(f"give the floor as eta_min (an lr) or as min_lr_rate (a fraction "
+                             f"of the initial lr), not both: got eta_min={eta_min!r}, "
+                             f"min_lr_rate={min_lr_rate!r}")
+        self.eta_min = None if eta_min is None else _check_real("eta_min", eta_min, low=0.0)
+        self.min_lr_rate = (None if min_lr_rate is None else
+                            _check_real("min_lr_rate", min_lr_rate, low=0.0, high=1.0))
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
+
+    def _floor_values(self):
+        if self.min_lr_rate is not None:
+            return [self.min_lr_rate * base_lr for base_lr in self.base_lrs]
+        return [self.eta_min or 0.0] * len(self.base_lrs)
+
+    def _floors(self, t):
+        # past the warmup the unit schedule is the cosine factor: the distance to the floor scales
+        return None if t <= self.num_warmup_steps else self._floor_values()
+
+    def _unit(self, t):
+        return schedules.warmup_cosine(t, 1.0, self.num_warmup_steps, self.num_training_steps,
+                                       self.num_cycles)
+
+    def _get_closed_form_lr(self):
+        return [schedules.warmup_cosine(self.last_epoch, base_lr, self.num_warmup_steps,
+                                        self.num_training_steps, self.num_cycles, floor)
+                for base_lr, floor in zip(self.base_lrs, self._floor_values())]
+
+
+class WarmupStableDecayLR(_UnitSchedule):
+    """Warmup-stable-decay (WSD): warm up, hold the lr, then cool down to a floor.
+
+    transformers' ``get_wsd_schedule`` as a torch scheduler, with its parameters; the
+    formula is :func:`lrlib.schedules.warmup_stable_decay`. The cooldown shape
+    ``decay_type`` is 'linear', 'cosine' or '1-sqrt' (Hägele et al., 2024,
+    arXiv:2405.18392). The warmup starts at ``min_lr_ratio * base_lr`` (0 by default).
+
+    Args:
+        optimizer: the wrapped optimizer.
+        num_warmup_steps: steps of the warmup.
+        num_decay_steps: steps of the cooldown.
+        num_training_steps: all steps; the stable phase gets what warmup and cooldown leave.
+        num_stable_steps: steps of the stable phase, instead of num_training_steps (giving
+            both is allowed when they agree; transformers warns and uses num_stable_steps).
+        warmup_type: 'linear', 'cosine' or '1-sqrt'.
+        decay_type: 'linear', 'cosine' or '1-sqrt'.
+        min_lr_ratio: the floor as a fraction of each group's initial lr, in [0, 1].
+        num_cycles: cosine periods of a 'cosine' cooldown (0.5: a half cosine).
+        last_epoch: the step to resume from (-1: a new schedule).
+
+    Chainable: each step scales the current lr by the ratio of consecutive values; from
+    an lr of 0 (the first warmup step when min_lr_ratio is 0) the lr is set to the
+    schedule's value, so in a ChainedScheduler put it first.
+    """
+
+    def __init__(self, optimizer, num_warmup_steps, num_decay_steps, num_training_steps=None,
+                 num_stable_steps=None, warmup_type="linear", decay_type="cosine",
+                 min_lr_ratio=0.0, num_cycles=0.5, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.num_warmup_steps = _check_steps("num_warmup_steps", num_warmup_steps)
+        self.num_decay_steps = _check_steps("num_decay_steps", num_decay_steps)
+        self.num_stable_steps = self._stable_steps(num_training_steps, num_stable_steps)
+        self.num_training_steps = (self.num_warmup_steps + self.num_stable_steps
+                                   + self.num_decay_steps)
+        self.warmup_type = _check_choice("warmup_type", warmup_type, schedules.WARMUP_TYPES)
+        self.decay_type = _check_choice("decay_type", decay_type, schedules.DECAY_TYPES)
+        self.min_lr_ratio = _check_real("min_lr_ratio", min_lr_ratio, low=0.0, high=1.0)
+        self.num_cycles = _check_real("num_cycles", num_cycles, low=0.0, low_open=True)
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
+
+    def _stable_steps(self, num_training_steps, num_stable_steps):
+        """The stable phase's length, from num_stable_steps or from num_training_steps."""
+        if num_training_steps is None and num_stable_steps is None:
+            raise ValueError("WarmupStableDecayLR needs num_training_steps or num_stable_steps, "
+                             "got num_training_steps=None, num_stable_steps=None")
+        ends = self.num_warmup_steps + self.num_decay_steps
+        if num_stable_steps is not None:
+            stable = _check_steps("num_stable_steps", num_stable_steps)
+            if num_training_steps is not None and num_training_steps != ends + stable:
+                raise ValueError(
+                    f"num_stable_steps={num_stable_steps!r} disagrees with num_training_steps="
+                    f"{num_training_steps!r}: num_warmup_steps + num_stable_steps + "
+                    f"num_decay_steps = {ends + stable}; give one or the other")
+            return stable
+        total = _check_int("num_training_steps", num_training_steps, 1)
+        if total < ends:
+            raise ValueError(f"num_training_steps must be >= num_warmup_steps + num_decay_steps "
+                             f"({ends}), got {num_training_steps!r}")
+        return total - ends
+
+    def _unit(self, t):
+        return schedules.warmup_stable_decay(
+            t, 1.0, self.num_warmup_steps, self.num_stable_steps, self.num_decay_steps,
+            self.warmup_type, self.decay_type, self.min_lr_ratio, self.num_cycles)
+
+    def _get_closed_form_lr(self):
+        return [schedules.warmup_stable_decay(
+            self.last_epoch, base_lr, self.num_warmup_steps, self.num_stable_steps,
+            self.num_decay_steps, self.warmup_type, self.decay_type, self.min_lr_ratio,
+            self.num_cycles)
+                for base_lr in self.base_lrs]
+
+
+class InverseSqrtLR(_UnitSchedule):
+    """Linear warmup from 0, then a decay as ``1 / sqrt(t)``.
+
+    ``lr = base_lr / sqrt((t + timescale - W) / timescale)`` from step W on.
+
+    transformers' ``get_inverse_sqrt_schedule`` as a torch scheduler; the formula is
+    :func:`lrlib.schedules.inverse_sqrt`. The lr is 0 at step 0 and ``base_lr`` at step W.
+
+    Args:
+        optimizer: the wrapped optimizer.
+        num_warmup_steps: steps of the warmup (W).
+        timescale: steps over which the decay acts; None (the default) means
+            num_warmup_steps, or 10000 when num_warmup_steps is 0, as in transformers.
+        last_epoch: the step to resume from (-1: a new schedule).
+
+    Chainable: each step scales the current lr by the ratio of consecutive values; from
+    the lr of 0 at step 0 the lr is set to the schedule's value, so in a ChainedScheduler
+    put it first.
+    """
+
+    def __init__(self, optimizer, num_warmup_steps, timescale=None, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.num_warmup_steps = _check_steps("num_warmup_steps", num_warmup_steps)
+        self.timescale = None if timescale is None else _check_int("timescale", timescale, 1)
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
+
+    def _unit(self, t):
+        return schedules.inverse_sqrt(t, 1.0, self.num_warmup_steps, self.timescale)
+
+    def _get_closed_form_lr(self):
+        return [schedules.inverse_sqrt(self.last_epoch, base_lr, self.num_warmup_steps,
+                                       self.timescale)
+                for base_lr in self.base_lrs]

@@ -27,6 +27,7 @@ __all__ = [
 class _ScalarOps:
     """Python's math for a scalar step: fast, returns plain floats."""
     cos = staticmethod(math.cos)
+    sqrt = staticmethod(math.sqrt)
     floor = staticmethod(math.floor)
     minimum = staticmethod(min)
     maximum = staticmethod(max)
@@ -43,6 +44,7 @@ class _ScalarOps:
 class _ArrayOps:
     """numpy for an array of steps: vectorised, returns arrays."""
     cos = staticmethod(np.cos)
+    sqrt = staticmethod(np.sqrt)
     floor = staticmethod(np.floor)
     minimum = staticmethod(np.minimum)
     maximum = staticmethod(np.maximum)
@@ -367,3 +369,230 @@ def plateau_reduced(lr, factor=0.1, min_lr=0.0, eps=1e-8):
     """ReduceLROnPlateau's cut: ``max(lr * factor, min_lr)``, kept only if it lowers the lr by more than eps."""
     new_lr = max(lr * factor, min_lr)
     return new_lr if lr - new_lr > eps else lr
+
+
+# --- the schedules of transformers' get_scheduler: warmup, then cosine, WSD, 1/sqrt(t) ----------
+
+WARMUP_TYPES = ("linear", "cosine", "1-sqrt")
+DECAY_TYPES = ("linear", "cosine", "1-sqrt")
+
+__all__ += ["linear_warmup", "cosine_wave", "warmup_cosine", "warmup_shape", "cooldown_shape",
+            "warmup_stable_decay", "inverse_sqrt", "WARMUP_TYPES", "DECAY_TYPES"]
+
+
+def linear_warmup(t, num_warmup_steps):
+    """The fraction of the peak lr after ``t`` steps of a linear warmup from 0.
+
+    ``t / max(1, num_warmup_steps)``, as in Hugging Face transformers: 0 at step 0, so
+    the first optimizer step trains with lr 0; meaningful for ``t <= num_warmup_steps``.
+
+    Args:
+        t: the step (number of ``scheduler.step()`` calls), a number or an array.
+        num_warmup_steps: steps the warmup lasts (0: no warmup).
+
+    Returns:
+        The fraction, a float for a scalar ``t``, an array for an array.
+
+    >>> linear_warmup([0, 1, 4], 4)
+    array([0.  , 0.25, 1.  ])
+    """
+    t, _ = _ops(t)
+    return t / max(1, num_warmup_steps)
+
+
+def cosine_wave(progress, num_cycles=0.5):
+    """transformers' cosine factor: ``0.5 * (1 + cos(2 * pi * num_cycles * progress))``.
+
+    From 1 at ``progress = 0``; with ``num_cycles = 0.5`` (the default) a half cosine down
+    to 0 at ``progress = 1``, with ``num_cycles = 1`` a full wave, back up to 1.
+
+    Args:
+        progress: the fraction of the decay done, a number or an array.
+        num_cycles: the number of cosine periods over ``progress`` from 0 to 1.
+
+    Returns:
+        The factor in [0, 1], a float or an array.
+
+    >>> cosine_wave([0.0, 0.5, 1.0])
+    array([1. , 0.5, 0. ])
+    """
+    progress, ops = _ops(progress)
+    return 0.5 * (1.0 + ops.cos(math.pi * float(num_cycles) * 2.0 * progress))
+
+
+def warmup_cosine(t, base_lr, num_warmup_steps, num_training_steps, num_cycles=0.5, eta_min=0.0):
+    """Linear warmup from 0, then a cosine from ``base_lr`` to the floor ``eta_min``.
+
+    ``base_lr * t / W`` for ``t < W``, then ``eta_min + (base_lr - eta_min) * cosine_wave(p,
+    num_cycles)`` with ``p = (t - W) / max(1, num_training_steps - W)``: transformers'
+    ``cosine`` schedule (``eta_min = 0``) and ``cosine_with_min_lr`` (``eta_min =
+    min_lr_rate * base_lr``). Past ``num_training_steps`` the cosine goes on.
+
+    Args:
+        t: the step, a number or an array.
+        base_lr: the peak lr, reached at step ``W = num_warmup_steps``.
+        num_warmup_steps: steps of the warmup.
+        num_training_steps: the step where the cosine (with 0.5 cycles) reaches ``eta_min``.
+        num_cycles: cosine periods over the decay (0.5: a half cosine down to the floor).
+        eta_min: the floor, an absolute lr.
+
+    Returns:
+        The lr at step ``t``, a float or an array.
+
+    >>> warmup_cosine([0, 1, 2, 4, 6], 0.1, num_warmup_steps=2, num_training_steps=6)
+    array([0.  , 0.05, 0.1 , 0.05, 0.  ])
+    """
+    return _by_phase(_warmup_cosine_at, t, base_lr, num_warmup_steps, num_training_steps,
+                     num_cycles, eta_min)
+
+
+def _by_phase(schedule_at, t, *args):
+    """``schedule_at(t, *args)`` for a scalar ``t``; element by element for an array.
+
+    Each step computes only the phase it falls in (a scheduler's step stays cheap), and
+    the array form gives the scalar calls' values exactly.
+    """
+    if isinstance(t, _SCALAR_TYPES):
+        return schedule_at(t, *args)
+    t = np.asarray(t, dtype=float)
+    return np.array([schedule_at(v, *args) for v in t.ravel().tolist()],
+                    dtype=float).reshape(t.shape)
+
+
+def _warmup_cosine_at(t, base_lr, num_warmup_steps, num_training_steps, num_cycles, eta_min):
+    if t < num_warmup_steps:
+        return base_lr * linear_warmup(t, num_warmup_steps)
+    progress = (t - num_warmup_steps) / max(1, num_training_steps - num_warmup_steps)
+    return eta_min + (base_lr - eta_min) * cosine_wave(progress, num_cycles)
+
+
+def _shape_ops(progress, kind, kinds, name):
+    if kind not in kinds:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, kinds))}, got {kind!r}")
+    return _ops(progress)
+
+
+def warmup_shape(progress, warmup_type="linear"):
+    """How a warmup rises from 0 to 1 as ``progress`` goes from 0 to 1.
+
+    'linear': ``progress``; 'cosine': ``0.5 * (1 - cos(pi * progress))``; '1-sqrt':
+    ``1 - sqrt(1 - progress)`` (transformers' WSD warmups).
+
+    Args:
+        progress: the fraction of the warmup done, in [0, 1], a number or an array.
+        warmup_type: 'linear', 'cosine' or '1-sqrt'.
+
+    Returns:
+        The fraction of the peak reached, a float or an array.
+
+    >>> warmup_shape([0.0, 0.75, 1.0], "1-sqrt")
+    array([0. , 0.5, 1. ])
+    """
+    progress, ops = _shape_ops(progress, warmup_type, WARMUP_TYPES, "warmup_type")
+    if warmup_type == "linear":
+        return progress
+    if warmup_type == "cosine":
+        return 0.5 * (1.0 - ops.cos(math.pi * progress))
+    return 1.0 - ops.sqrt(1.0 - progress)
+
+
+def cooldown_shape(progress, decay_type="cosine", num_cycles=0.5):
+    """How a cooldown falls from 1 to 0 as ``progress`` goes from 0 to 1.
+
+    'linear': ``1 - progress``; 'cosine': :func:`cosine_wave`; '1-sqrt': ``1 - sqrt(progress)``,
+    the cooldown of Hägele et al. (2024, arXiv:2405.18392), which stays high longer.
+
+    Args:
+        progress: the fraction of the cooldown done, in [0, 1], a number or an array.
+        decay_type: 'linear', 'cosine' or '1-sqrt'.
+        num_cycles: cosine periods, for 'cosine' only (0.5: a half cosine).
+
+    Returns:
+        The fraction of the peak left, a float or an array.
+
+    >>> cooldown_shape([0.0, 0.25, 1.0], "1-sqrt")
+    array([1. , 0.5, 0. ])
+    """
+    progress, ops = _shape_ops(progress, decay_type, DECAY_TYPES, "decay_type")
+    if decay_type == "linear":
+        return 1.0 - progress
+    if decay_type == "cosine":
+        return cosine_wave(progress, num_cycles)
+    return 1.0 - ops.sqrt(progress)
+
+
+def warmup_stable_decay(t, base_lr, num_warmup_steps, num_stable_steps, num_decay_steps,
+                        warmup_type="linear", decay_type="cosine", min_lr_ratio=0.0,
+                        num_cycles=0.5):
+    """Warmup-stable-decay (WSD): warm up, hold ``base_lr``, cool down to a floor.
+
+    With ``r = min_lr_ratio``, ``W, S, D`` the three phases' lengths, the lr is ``base_lr``
+    times ``r + (1 - r) * warmup_shape(t / max(1, W))`` for ``t < W``, 1 for ``t < W + S``,
+    ``r + (1 - r) * cooldown_shape((t - W - S) / max(1, D))`` for ``t < W + S + D``, then
+    ``r``: transformers' ``warmup_stable_decay``. The warmup starts from ``r``, not 0.
+
+    Args:
+        t: the step, a number or an array.
+        base_lr: the lr of the stable phase.
+        num_warmup_steps: steps of the warmup (W).
+        num_stable_steps: steps at ``base_lr`` (S).
+        num_decay_steps: steps of the cooldown (D).
+        warmup_type: 'linear', 'cosine' or '1-sqrt' (:func:`warmup_shape`).
+        decay_type: 'linear', 'cosine' or '1-sqrt' (:func:`cooldown_shape`).
+        min_lr_ratio: the floor as a fraction of ``base_lr``, in [0, 1].
+        num_cycles: cosine periods of a 'cosine' cooldown.
+
+    Returns:
+        The lr at step ``t``, a float or an array.
+
+    >>> warmup_stable_decay([0, 1, 2, 3, 4, 5], 1.0, 1, 2, 2, decay_type="linear")
+    array([0. , 1. , 1. , 1. , 0.5, 0. ])
+    """
+    return _by_phase(_warmup_stable_decay_at, t, base_lr, num_warmup_steps, num_stable_steps,
+                     num_decay_steps, warmup_type, decay_type, min_lr_ratio, num_cycles)
+
+
+def _warmup_stable_decay_at(t, base_lr, num_warmup_steps, num_stable_steps, num_decay_steps,
+                            warmup_type, decay_type, min_lr_ratio, num_cycles):
+    if t < num_warmup_steps:
+        shape = warmup_shape(linear_warmup(t, num_warmup_steps), warmup_type)
+        return base_lr * (shape * (1.0 - min_lr_ratio) + min_lr_ratio)
+    stable_end = num_warmup_steps + num_stable_steps
+    if t < stable_end:
+        return base_lr * 1.0
+    if t < stable_end + num_decay_steps:
+        progress = (t - stable_end) / max(1, num_decay_steps)
+        shape = cooldown_shape(progress, decay_type, num_cycles)
+        return base_lr * (shape * (1.0 - min_lr_ratio) + min_lr_ratio)
+    return base_lr * min_lr_ratio
+
+
+def inverse_sqrt(t, base_lr, num_warmup_steps, timescale=None):
+    """Linear warmup from 0, then ``base_lr / sqrt((t + timescale - W) / timescale)``.
+
+    The decay falls as ``1 / sqrt(t)``, from ``base_lr`` at ``t = W = num_warmup_steps``;
+    transformers' ``inverse_sqrt``. ``timescale`` defaults to ``W``, or 10000 when ``W = 0``;
+    with ``timescale = W`` the decay is ``base_lr * sqrt(W / t)``.
+
+    Args:
+        t: the step, a number or an array.
+        base_lr: the peak lr, at the end of the warmup.
+        num_warmup_steps: steps of the warmup.
+        timescale: steps over which the decay acts (None: the default above).
+
+    Returns:
+        The lr at step ``t``, a float or an array.
+
+    >>> inverse_sqrt([0, 2, 4, 16], 1.0, num_warmup_steps=4)
+    array([0. , 0.5, 1. , 0.5])
+    """
+    if timescale is None:
+        timescale = num_warmup_steps or 10_000
+    return _by_phase(_inverse_sqrt_at, t, base_lr, num_warmup_steps, timescale)
+
+
+def _inverse_sqrt_at(t, base_lr, num_warmup_steps, timescale):
+    if t < num_warmup_steps:
+        return base_lr * linear_warmup(t, num_warmup_steps)
+    shift = timescale - num_warmup_steps
+    return base_lr * (1.0 / math.sqrt((t + shift) / timescale))

@@ -308,3 +308,118 @@ def test_optax_cosine_onecycle_against_onecyclelr(optax):
     assert theirs[0] == pytest.approx(ours[0], rel=1e-6)          # max_lr / 25
     assert theirs.max() == pytest.approx(LR, rel=1e-6)
     assert math.isclose(float(np.argmax(theirs)), 30) and int(np.argmax(ours)) == 29
+
+
+# ------------------------------------- transformers' schedules as lrlib classes, step by step
+
+LRS = (LR, 0.05, 0.2)   # param groups; optimizer.defaults["lr"] is the first
+
+
+def group_lrs(make, steps, lrs=LRS):
+    """The lr of every group after construction and each step(): shape (steps, groups)."""
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": lr} for lr in lrs]
+    opt = torch.optim.SGD(groups, lr=lrs[0])
+    sched = make(opt)
+    out = [[g["lr"] for g in opt.param_groups]]
+    for _ in range(steps - 1):
+        opt.step()
+        sched.step()
+        out.append([g["lr"] for g in opt.param_groups])
+    return np.array(out)
+
+
+def assert_same_run(ours, theirs):
+    """Equal to relative 1e-12 at every step, in every group; a 0 must be a 0."""
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+
+
+# (lrlib kwargs, transformers function name, its kwargs, steps)
+HF_COSINE = [
+    ({"num_warmup_steps": 10, "num_training_steps": 200}, "get_cosine_schedule_with_warmup",
+     {"num_warmup_steps": 10, "num_training_steps": 200}, 260),
+    ({"num_warmup_steps": 0, "num_training_steps": 100, "num_cycles": 1.5},
+     "get_cosine_schedule_with_warmup",
+     {"num_warmup_steps": 0, "num_training_steps": 100, "num_cycles": 1.5}, 150),
+    ({"num_warmup_steps": 1, "num_training_steps": 400, "num_cycles": 1.0},
+     "get_cosine_schedule_with_warmup",
+     {"num_warmup_steps": 1, "num_training_steps": 400, "num_cycles": 1.0}, 450),
+    ({"num_warmup_steps": 20, "num_training_steps": 300, "min_lr_rate": 0.1},
+     "get_cosine_with_min_lr_schedule_with_warmup",
+     {"num_warmup_steps": 20, "num_training_steps": 300, "min_lr_rate": 0.1}, 320),
+    ({"num_warmup_steps": 7, "num_training_steps": 90, "num_cycles": 0.75, "min_lr_rate": 0.02},
+     "get_cosine_with_min_lr_schedule_with_warmup",
+     {"num_warmup_steps": 7, "num_training_steps": 90, "num_cycles": 0.75, "min_lr_rate": 0.02},
+     120),
+]
+HF_WSD = [
+    ({"num_warmup_steps": w, "num_decay_steps": d, **total, "warmup_type": up,
+      "decay_type": down, "min_lr_ratio": r, "num_cycles": cycles}, steps)
+    for (w, d, total, r, cycles, steps) in [
+        (10, 40, {"num_training_steps": 200}, 0.0, 0.5, 230),
+        (25, 100, {"num_stable_steps": 300}, 0.1, 0.5, 450),
+        (1, 30, {"num_stable_steps": 0}, 0.05, 1.0, 40),
+        (0, 60, {"num_training_steps": 100}, 0.0, 0.5, 110),
+    ]
+    for up in ("linear", "cosine", "1-sqrt") for down in ("linear", "cosine", "1-sqrt")
+]
+HF_INVERSE_SQRT = [({"num_warmup_steps": 10}, 300), ({"num_warmup_steps": 0}, 200),
+                   ({"num_warmup_steps": 20, "timescale": 5}, 300),
+                   ({"num_warmup_steps": 1, "timescale": 300}, 300),
+                   ({"num_warmup_steps": 100}, 2000)]
+
+
+@pytest.mark.parametrize("ours, name, theirs, steps", HF_COSINE,
+                         ids=[str(c[0]) for c in HF_COSINE])
+def test_hf_cosine_schedules_equal_warmup_cosine_lr(hf, ours, name, theirs, steps):
+    expected = group_lrs(lambda o: getattr(hf, name)(o, **theirs), steps)
+    assert_same_run(group_lrs(lambda o: lrlib.WarmupCosineLR(o, **ours), steps), expected)
+    kw = dict(ours)
+    rate = kw.pop("min_lr_rate", 0.0)
+    t = np.arange(steps)
+    closed = np.stack([schedules.warmup_cosine(t, lr, eta_min=rate * lr, **kw) for lr in LRS], 1)
+    assert_same_run(closed, expected)
+    assert expected[0, 0] == (0.0 if ours["num_warmup_steps"] else LR)
+
+
+def test_hf_min_lr_is_a_fraction_of_the_default_lr_and_eta_min_is_absolute(hf):
+    """transformers turns min_lr into min_lr / optimizer.defaults['lr'] for every group;
+    lrlib's eta_min is the same absolute floor in every group, as in torch's CosineAnnealingLR."""
+    kw = {"num_warmup_steps": 5, "num_training_steps": 80}
+    steps = 100
+    theirs = group_lrs(lambda o: hf.get_cosine_with_min_lr_schedule_with_warmup(
+        o, min_lr=0.005, **kw), steps)
+    ours = group_lrs(lambda o: lrlib.WarmupCosineLR(o, eta_min=0.005, **kw), steps)
+    assert_same_run(ours[:, 0], theirs[:, 0])      # the group whose lr is the default
+    assert theirs[80, 1] == pytest.approx(0.005 * LRS[1] / LR) and ours[80, 1] == 0.005
+
+
+@pytest.mark.parametrize("ours, steps", HF_WSD, ids=[str(c[0]) for c in HF_WSD])
+def test_hf_wsd_equals_warmup_stable_decay_lr(hf, ours, steps):
+    expected = group_lrs(lambda o: hf.get_wsd_schedule(o, **ours), steps)
+    assert_same_run(group_lrs(lambda o: lrlib.WarmupStableDecayLR(o, **ours), steps), expected)
+    kw = dict(ours)
+    w, d = kw.pop("num_warmup_steps"), kw.pop("num_decay_steps")
+    s = kw.pop("num_stable_steps", None)
+    if s is None:
+        s = kw.pop("num_training_steps") - w - d
+    t = np.arange(steps)
+    closed = np.stack([schedules.warmup_stable_decay(t, lr, w, s, d, **kw) for lr in LRS], 1)
+    assert_same_run(closed, expected)
+
+
+def test_hf_wsd_with_both_lengths_warns_where_lrlib_checks_them(hf):
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR)
+    with pytest.warns(UserWarning, match="num_stable_steps will be used"):
+        hf.get_wsd_schedule(opt, 5, 10, num_training_steps=50, num_stable_steps=20)
+    with pytest.raises(ValueError, match="num_stable_steps=20"):
+        lrlib.WarmupStableDecayLR(opt, 5, 10, num_training_steps=50, num_stable_steps=20)
+    lrlib.WarmupStableDecayLR(opt, 5, 10, num_training_steps=50, num_stable_steps=35)
+
+
+@pytest.mark.parametrize("ours, steps", HF_INVERSE_SQRT, ids=[str(c[0]) for c in HF_INVERSE_SQRT])
+def test_hf_inverse_sqrt_equals_inverse_sqrt_lr(hf, ours, steps):
+    expected = group_lrs(lambda o: hf.get_inverse_sqrt_schedule(o, **ours), steps)
+    assert_same_run(group_lrs(lambda o: lrlib.InverseSqrtLR(o, **ours), steps), expected)
+    t = np.arange(steps)
+    closed = np.stack([schedules.inverse_sqrt(t, lr, **ours) for lr in LRS], 1)
+    assert_same_run(closed, expected)

@@ -57,9 +57,10 @@ def test_preview_equals_stepping_the_scheduler(config):
     shown = lrlib.preview(getattr(lrlib, name), steps, lr=lr, **kwargs)
     assert isinstance(shown, np.ndarray) and shown.shape == (steps,) and shown.dtype == float
     ours, _ = by_hand(lrlib, name, steps, lr, kwargs)
-    theirs, _ = by_hand(torch_schedulers, name, steps, lr, kwargs)
     np.testing.assert_array_equal(shown, ours)
-    np.testing.assert_allclose(shown, theirs, rtol=1e-9, atol=1e-12 * lr)
+    if hasattr(torch_schedulers, name):  # transformers' schedules have no torch twin: see
+        theirs, _ = by_hand(torch_schedulers, name, steps, lr, kwargs)  # test_equivalents
+        np.testing.assert_allclose(shown, theirs, rtol=1e-9, atol=1e-12 * lr)
     assert len(np.unique(shown)) >= 2, "the configuration should show a moving schedule"
 
 

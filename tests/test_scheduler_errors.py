@@ -29,6 +29,7 @@ BASELINES["ReduceLROnPlateau"] = {}  # torch's defaults, which the plateau entri
 # (class, parameter, bad value, torch's behaviour at construction[, the text of
 # the value the message must show, when it may name only the offending element])
 ACCEPTS, RAISES = "accepts", "raises"
+NO_TWIN = "no torch class"  # the schedules of transformers, which torch lacks
 BAD_INPUTS = [
     ("LambdaLR", "lr_lambda", 0.95, RAISES),        # torch: "'float' object is not callable"
     ("LambdaLR", "lr_lambda", "0.9 ** t", RAISES),
@@ -124,6 +125,37 @@ BAD_INPUTS = [
     ("ReduceLROnPlateau", "min_lr", NAN, ACCEPTS),
     ("ReduceLROnPlateau", "eps", -1e-8, ACCEPTS),
     ("ReduceLROnPlateau", "eps", NAN, ACCEPTS),
+    ("WarmupCosineLR", "num_warmup_steps", -1, NO_TWIN),
+    ("WarmupCosineLR", "num_warmup_steps", 2.5, NO_TWIN),
+    ("WarmupCosineLR", "num_training_steps", 0, NO_TWIN),
+    ("WarmupCosineLR", "num_training_steps", 3, NO_TWIN),     # shorter than the warmup
+    ("WarmupCosineLR", "num_training_steps", None, NO_TWIN),
+    ("WarmupCosineLR", "num_cycles", 0.0, NO_TWIN),
+    ("WarmupCosineLR", "num_cycles", NAN, NO_TWIN),
+    ("WarmupCosineLR", "eta_min", -0.01, NO_TWIN),
+    ("WarmupCosineLR", "eta_min", NAN, NO_TWIN),
+    ("WarmupCosineLR", "min_lr_rate", 1.5, NO_TWIN),
+    ("WarmupCosineLR", "min_lr_rate", -0.1, NO_TWIN),
+    ("WarmupCosineLR", "min_lr_rate", INF, NO_TWIN),
+    ("WarmupCosineLR", "min_lr_rate", "0.1", NO_TWIN),
+    ("WarmupStableDecayLR", "num_warmup_steps", -5, NO_TWIN),
+    ("WarmupStableDecayLR", "num_decay_steps", -1, NO_TWIN),
+    ("WarmupStableDecayLR", "num_decay_steps", NAN, NO_TWIN),
+    ("WarmupStableDecayLR", "num_training_steps", 12, NO_TWIN),  # < warmup + decay = 15
+    ("WarmupStableDecayLR", "num_training_steps", None, NO_TWIN),  # and no num_stable_steps
+    ("WarmupStableDecayLR", "num_stable_steps", 20, NO_TWIN),    # 5 + 20 + 10 != 50
+    ("WarmupStableDecayLR", "num_stable_steps", -1, NO_TWIN),
+    ("WarmupStableDecayLR", "decay_type", "sqrt", NO_TWIN),
+    ("WarmupStableDecayLR", "decay_type", "exponential", NO_TWIN),
+    ("WarmupStableDecayLR", "warmup_type", "exp", NO_TWIN),
+    ("WarmupStableDecayLR", "min_lr_ratio", 1.5, NO_TWIN),
+    ("WarmupStableDecayLR", "min_lr_ratio", -0.1, NO_TWIN),
+    ("WarmupStableDecayLR", "min_lr_ratio", NAN, NO_TWIN),
+    ("WarmupStableDecayLR", "num_cycles", -0.5, NO_TWIN),
+    ("InverseSqrtLR", "num_warmup_steps", -1, NO_TWIN),
+    ("InverseSqrtLR", "num_warmup_steps", NAN, NO_TWIN),
+    ("InverseSqrtLR", "timescale", 0, NO_TWIN),
+    ("InverseSqrtLR", "timescale", 2.5, NO_TWIN),
 ]
 BAD_INPUTS = [entry + (None,) * (5 - len(entry)) for entry in BAD_INPUTS]
 TORCH_ACCEPTS = [entry for entry in BAD_INPUTS if entry[3] == ACCEPTS]
@@ -255,3 +287,11 @@ def test_valid_baselines_construct():
     """The baselines themselves are valid: each failure above comes from the bad value."""
     for name, kwargs in BASELINES.items():
         getattr(lrlib, name)(make_optimizer(), **kwargs)
+
+
+def test_warmup_cosine_takes_one_floor_not_both():
+    """transformers' cosine_with_min_lr takes min_lr or min_lr_rate; giving both is an error."""
+    with pytest.raises(ValueError) as info:
+        lrlib.WarmupCosineLR(make_optimizer(), 5, 50, eta_min=0.001, min_lr_rate=0.1)
+    message = str(info.value)
+    assert "eta_min=0.001" in message and "min_lr_rate=0.1" in message, message
