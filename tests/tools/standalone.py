@@ -167,31 +167,11 @@ def run_alone(python: Path, notebook: Path, work: Path, ini: Path) -> tuple[bool
     folder.mkdir(parents=True)
     shutil.copy2(notebook, folder / notebook.name)
     start = time.perf_counter()
-    done = subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:xdist",
-            "-c",
-            str(ini),
-            "--rootdir",
-            str(folder),
-            "--nbval",
-            "--nbval-current-env",
-            "--nbval-sanitize-with",
-            str(work / "sanitize.cfg"),
-            notebook.name,
-        ],
-        cwd=folder,
-        env=_env(),
-        capture_output=True,
-        text=True,
-    )
+    pytest = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "--color=no"]
+    alone = ["-c", str(ini), "--rootdir", str(folder)]
+    nbval = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(work / "sanitize.cfg")]
+    command = [str(python), *pytest, *alone, *nbval, notebook.name]
+    done = subprocess.run(command, cwd=folder, env=_env(), capture_output=True, text=True)
     seconds = time.perf_counter() - start
     return done.returncode == 0, seconds, done.stdout[-6000:] + done.stderr[-2000:]
 
