@@ -104,21 +104,8 @@ def make_venv(work: Path, wheel: Path) -> Path:
     )
     # pip itself comes from the main environment through the .pth file; --ignore-installed
     # keeps it from touching the main environment's editable lrlib, which it can see.
-    _run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--no-index",
-            "--no-deps",
-            "--ignore-installed",
-            str(wheel),
-        ],
-        cwd=work,
-    )
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    _run([*pip, "--no-index", "--no-deps", "--ignore-installed", str(wheel)], cwd=work)
     return python
 
 
