@@ -5,6 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+# Tests and lessons run this many at a time (each lesson on one thread).
+JOBS ?= 2
+# What ruff checks and formats: the library, its tests, the benchmarks, the lessons' code cells.
+LINT_PATHS := lrlib tests bench notebooks conftest.py
 # tqdm's bars carry timings that change every run: off wherever outputs are recorded or compared.
 export TQDM_DISABLE := 1
 export PYTHONHASHSEED := 0
@@ -12,11 +16,12 @@ export MPLBACKEND := Agg
 # OpenMP threads that spin while waiting make small models crawl when the cores are shared.
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help venv book test test-lib test-notebooks test-standalone test-site chromium outputs bench equivalents publish clean
+.PHONY: help venv book test lint test-lib test-notebooks test-site chromium outputs bench equivalents publish clean
 
 help:
 	@echo "make book      build the site into _build/html (warnings are errors)"
-	@echo "make test      library tests, every lesson under nbval, standalone runs, the book, the site in Chromium"
+	@echo "make test      ruff, library tests and doctests, every lesson alone under nbval, the book, the site in Chromium"
+	@echo "make lint      ruff check and ruff format --check (lrlib, tests, bench, the lessons' code)"
 	@echo "make outputs   re-execute every lesson in place (after changing a lesson or lrlib)"
 	@echo "make bench     benchmarks, printing ratios measured in one run"
 	@echo "make equivalents  check the schedules of transformers, timm, Keras and optax against torch's"
@@ -34,25 +39,24 @@ book: $(STAMP)
 	$(VENV)/bin/jupyter-book build . --builder html -W -n --keep-going
 
 test: $(STAMP)
+	$(MAKE) lint
 	$(MAKE) test-lib
 	$(MAKE) test-notebooks
-	$(MAKE) test-standalone
 	$(MAKE) book
 	$(MAKE) test-site
 
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+# The library tests and the examples in lrlib's docstrings (pyproject.toml: --doctest-modules).
 test-lib: $(STAMP)
-	$(PY) -m pytest -q -m "not site" tests
+	$(PY) -m pytest -q -n $(JOBS) -m "not site" --durations=5 tests lrlib
 
-# Every lesson re-executed and compared with its committed outputs.
+# Every lesson re-executed and compared with its committed outputs, the way Colab runs it:
+# alone in an empty folder, lrlib from a built wheel, one thread; JOBS lessons at a time.
 test-notebooks: $(STAMP)
-	@if [ -n "$(NOTEBOOKS)" ]; then \
-	  $(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-sanitize-with tests/sanitize.cfg \
-	    --durations=0 $(NOTEBOOKS); \
-	else echo "no lessons yet"; fi
-
-# The Colab situation: each lesson alone in an empty folder, lrlib from a built wheel, one thread.
-test-standalone: $(STAMP)
-	$(PY) -m tests.tools.standalone $(NOTEBOOKS)
+	$(PY) -m tests.tools.standalone --jobs $(JOBS) $(NOTEBOOKS)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
