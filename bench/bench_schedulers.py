@@ -11,6 +11,7 @@ comes and goes). Goal: no ratio above 1.0.
 
     python bench/bench_schedulers.py [--repeats 61]
 """
+
 import argparse
 import gc
 import statistics
@@ -25,8 +26,10 @@ from lrlib import registry
 
 
 def make_optimizer(n_groups):
-    groups = [{"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.1 / (i + 1)}
-              for i in range(n_groups)]
+    groups = [
+        {"params": [torch.nn.Parameter(torch.zeros(1))], "lr": 0.1 / (i + 1)}
+        for i in range(n_groups)
+    ]
     return torch.optim.SGD(groups, lr=0.1, momentum=0.9)
 
 
@@ -43,7 +46,8 @@ def builders():
         for example in entry.examples:
             label = f"{entry.name} {example.label}".strip()
             build = (lambda name, kwargs: lambda m, o: registry.build(name, o, m, **kwargs))(
-                entry.name, example.kwargs)
+                entry.name, example.kwargs
+            )
             table[label] = (build, example.steps - 1, example.metrics)
     return table
 
@@ -75,8 +79,10 @@ def main():
     warnings.simplefilter("ignore")
     libraries = {"lrlib": lrlib, "torch": torch_schedulers}
 
-    print(f"scheduler.step() cost, lrlib / torch {torch.__version__}; median of {args.repeats} "
-          f"interleaved runs of each registry example's steps")
+    print(
+        f"scheduler.step() cost, lrlib / torch {torch.__version__}; median of {args.repeats} "
+        f"interleaved runs of each registry example's steps"
+    )
     header = f"{'scheduler':36s}"
     for n_groups in (1, 3):
         header += f" | {'torch us':>8s} {'lrlib us':>8s} {'ratio':>6s}  ({n_groups} group{'s' * (n_groups > 1)})"
@@ -93,8 +99,9 @@ def main():
                 for lib in order:
                     gc.disable()  # no collection inside a timed run (gc.collect() itself is slow)
                     try:
-                        times[lib].append(time_per_step(build, libraries[lib], n_groups, steps,
-                                                                  metrics))
+                        times[lib].append(
+                            time_per_step(build, libraries[lib], n_groups, steps, metrics)
+                        )
                     finally:
                         gc.enable()
                 pair_ratios.append(times["lrlib"][-1] / times["torch"][-1])

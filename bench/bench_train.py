@@ -21,6 +21,7 @@ the same runs are timed on the GPU as well.
 
 Run: ``python bench/bench_train.py`` (``make bench``).
 """
+
 import math
 import os
 import time
@@ -65,7 +66,7 @@ def bare_loop(data, device, seed=0):
         model.train()
         epoch_losses = torch.empty(math.ceil(n / BATCH), device=device)
         for b, i in enumerate(range(0, n, BATCH)):
-            idx = perm[i:i + BATCH]
+            idx = perm[i : i + BATCH]
             loss = F.cross_entropy(model(X.index_select(0, idx)), y.index_select(0, idx))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -76,7 +77,9 @@ def bare_loop(data, device, seed=0):
         model.eval()
         with torch.no_grad():
             out = model(Xv)
-            val.append((F.cross_entropy(out, yv).item(), (out.argmax(1) == yv).float().mean().item()))
+            val.append(
+                (F.cross_entropy(out, yv).item(), (out.argmax(1) == yv).float().mean().item())
+            )
     return losses
 
 
@@ -84,15 +87,32 @@ def one_fit(data, device, seed=0):
     model = make_model(seed)
     optimizer = make_optimizer(model)
     steps = EPOCHS * math.ceil(len(data.train[0]) / BATCH)
-    return lrlib.fit(model, optimizer, data, EPOCHS, BATCH, make_scheduler(optimizer, steps),
-                     seed=seed, device=device, progress=False)
+    return lrlib.fit(
+        model,
+        optimizer,
+        data,
+        EPOCHS,
+        BATCH,
+        make_scheduler(optimizer, steps),
+        seed=seed,
+        device=device,
+        progress=False,
+    )
 
 
 def seeds_at_once(data, device):
     steps = EPOCHS * math.ceil(len(data.train[0]) / BATCH)
-    return lrlib.fit_seeds(lambda s: make_model(s).to(device), make_optimizer, data, SEEDS,
-                           lambda o: make_scheduler(o, steps), epochs=EPOCHS, batch_size=BATCH,
-                           device=device, progress=False)
+    return lrlib.fit_seeds(
+        lambda s: make_model(s).to(device),
+        make_optimizer,
+        data,
+        SEEDS,
+        lambda o: make_scheduler(o, steps),
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        device=device,
+        progress=False,
+    )
 
 
 def seeds_one_by_one(data, device):
@@ -105,9 +125,18 @@ def sweep_make_optimizer(model, lr):
 
 def sweep_at_once(data, device):
     steps = EPOCHS * math.ceil(len(data.train[0]) / BATCH)
-    return lrlib.sweep(lambda s: make_model(s).to(device), sweep_make_optimizer, data, SWEEP_LRS,
-                       SEEDS, lambda o, lr: lrlib.OneCycleLR(o, max_lr=lr, total_steps=steps),
-                       epochs=EPOCHS, batch_size=BATCH, device=device, progress=False)
+    return lrlib.sweep(
+        lambda s: make_model(s).to(device),
+        sweep_make_optimizer,
+        data,
+        SWEEP_LRS,
+        SEEDS,
+        lambda o, lr: lrlib.OneCycleLR(o, max_lr=lr, total_steps=steps),
+        epochs=EPOCHS,
+        batch_size=BATCH,
+        device=device,
+        progress=False,
+    )
 
 
 def sweep_one_by_one(data, device):
@@ -118,8 +147,19 @@ def sweep_one_by_one(data, device):
             model = make_model(seed)
             optimizer = sweep_make_optimizer(model, lr)
             scheduler = lrlib.OneCycleLR(optimizer, max_lr=lr, total_steps=steps)
-            out.append(lrlib.fit(model, optimizer, data, EPOCHS, BATCH, scheduler, seed=seed,
-                                 device=device, progress=False))
+            out.append(
+                lrlib.fit(
+                    model,
+                    optimizer,
+                    data,
+                    EPOCHS,
+                    BATCH,
+                    scheduler,
+                    seed=seed,
+                    device=device,
+                    progress=False,
+                )
+            )
     return out
 
 
@@ -129,13 +169,20 @@ def bench_sweep(data, device):
     t_seq, seq = timed(sweep_one_by_one, data, device)
     t_batched, result = timed(sweep_at_once, data, device)
     batched = [h for row in result.histories for h in row]
-    diff = max(abs(a - b) / max(1.0, abs(b)) for h, r in zip(seq, batched)
-               for a, b in zip(h.step_loss, r.step_loss))
+    diff = max(
+        abs(a - b) / max(1.0, abs(b))
+        for h, r in zip(seq, batched)
+        for a, b in zip(h.step_loss, r.step_loss)
+    )
     n = len(SWEEP_LRS) * len(SEEDS)
-    print(f"  {n} x fit     {t_seq:8.3f} s   ({len(SWEEP_LRS)} lrs x {len(SEEDS)} seeds, one-cycle)")
-    print(f"  sweep      {t_batched:8.3f} s   speed-up = {t_seq / t_batched:.2f}x "
-          f"(goal >= 8x on 2 cores; max |loss difference| per step {diff:.1e}, "
-          f"diverged {int(result.diverged.sum())}/{n})")
+    print(
+        f"  {n} x fit     {t_seq:8.3f} s   ({len(SWEEP_LRS)} lrs x {len(SEEDS)} seeds, one-cycle)"
+    )
+    print(
+        f"  sweep      {t_batched:8.3f} s   speed-up = {t_seq / t_batched:.2f}x "
+        f"(goal >= 8x on 2 cores; max |loss difference| per step {diff:.1e}, "
+        f"diverged {int(result.diverged.sum())}/{n})"
+    )
     return t_seq / t_batched
 
 
@@ -163,37 +210,54 @@ def best_of(pairs):
 def bench(device):
     data = lrlib.data.digits(seed=0)
     load = " ".join(f"{v:.1f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    print(f"device: {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{os.cpu_count()} CPUs (load average {load}), digits train={len(data.train[0])}, "
-          f"batch {BATCH}, {EPOCHS} epochs, best of {REPEATS}")
+    print(
+        f"device: {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, "
+        f"{os.cpu_count()} CPUs (load average {load}), digits train={len(data.train[0])}, "
+        f"batch {BATCH}, {EPOCHS} epochs, best of {REPEATS}"
+    )
     one_fit(data, device)  # warm-up
     bare_loop(data, device)
-    (t_bare, t_fit), (bare_losses, hist) = best_of([(bare_loop, (data, device)), (one_fit, (data, device))])
+    (t_bare, t_fit), (bare_losses, hist) = best_of(
+        [(bare_loop, (data, device)), (one_fit, (data, device))]
+    )
     same = max(abs(a - b) for a, b in zip(bare_losses, hist.step_loss))
     print(f"  bare loop  {1e3 * t_bare / EPOCHS:8.2f} ms/epoch")
-    print(f"  fit        {1e3 * t_fit / EPOCHS:8.2f} ms/epoch   ratio fit/bare = {t_fit / t_bare:.3f}x "
-          f"(goal <= 1.10x; max |loss difference| {same:.1e})")
+    print(
+        f"  fit        {1e3 * t_fit / EPOCHS:8.2f} ms/epoch   ratio fit/bare = {t_fit / t_bare:.3f}x "
+        f"(goal <= 1.10x; max |loss difference| {same:.1e})"
+    )
 
     seeds_at_once(data, device)  # warm-up
-    (t_seq, t_batched), (seq, runs) = best_of([(seeds_one_by_one, (data, device)),
-                                               (seeds_at_once, (data, device))])
+    (t_seq, t_batched), (seq, runs) = best_of(
+        [(seeds_one_by_one, (data, device)), (seeds_at_once, (data, device))]
+    )
     diff = max(abs(a - b) for h, r in zip(seq, runs) for a, b in zip(h.step_loss, r.step_loss))
     print(f"  {len(SEEDS)} x fit     {t_seq:8.3f} s")
-    print(f"  fit_seeds  {t_batched:8.3f} s   speed-up = {t_seq / t_batched:.2f}x "
-          f"(goal >= 3x; max |loss difference| per step {diff:.1e})")
-    return {"fit/bare": t_fit / t_bare, "seeds speed-up": t_seq / t_batched,
-            "fit ms/epoch": 1e3 * t_fit / EPOCHS, "fit_seeds s": t_batched,
-            "sweep speed-up": bench_sweep(data, device)}
+    print(
+        f"  fit_seeds  {t_batched:8.3f} s   speed-up = {t_seq / t_batched:.2f}x "
+        f"(goal >= 3x; max |loss difference| per step {diff:.1e})"
+    )
+    return {
+        "fit/bare": t_fit / t_bare,
+        "seeds speed-up": t_seq / t_batched,
+        "fit ms/epoch": 1e3 * t_fit / EPOCHS,
+        "fit_seeds s": t_batched,
+        "sweep speed-up": bench_sweep(data, device),
+    }
 
 
 def main():
     results = {"cpu": bench("cpu")}
     if torch.cuda.is_available():
         results["cuda"] = bench("cuda")
-    print("summary: " + "; ".join(
-        f"{dev}: fit/bare {r['fit/bare']:.3f}x, fit_seeds speed-up {r['seeds speed-up']:.2f}x, "
-        f"sweep speed-up {r['sweep speed-up']:.2f}x, fit {r['fit ms/epoch']:.1f} ms/epoch"
-        for dev, r in results.items()))
+    print(
+        "summary: "
+        + "; ".join(
+            f"{dev}: fit/bare {r['fit/bare']:.3f}x, fit_seeds speed-up {r['seeds speed-up']:.2f}x, "
+            f"sweep speed-up {r['sweep speed-up']:.2f}x, fit {r['fit ms/epoch']:.1f} ms/epoch"
+            for dev, r in results.items()
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -3,23 +3,35 @@ training loops, LR range test and loss landscapes the wiki's lessons use."""
 
 __version__ = "0.1.0"
 
-from . import schedules
-from .schedulers import (
-    ChainedScheduler, ConstantLR, CosineAnnealingLR, CosineAnnealingWarmRestarts, CyclicLR,
-    ExponentialLR, LambdaLR, LinearLR, LRScheduler, MultiplicativeLR, MultiStepLR, OneCycleLR,
-    PolynomialLR, ReduceLROnPlateau, SequentialLR, StepLR, preview,
-    InverseSqrtLR, WarmupCosineLR, WarmupStableDecayLR,
-)
-from . import registry
-from .utils import device, seed_everything
-from . import data, models, landscapes
-from .train import evaluate, fit, fit_seeds, sweep, History, Sweep
-from .finder import lr_range_test
+from . import claims, data, landscapes, lm, models, registry, scale, schedules
 from .compare import compare
-from . import claims
-from . import lm, scale
+from .finder import lr_range_test
 from .lm import eval_lm, train_lm
 from .scale import total_steps
+from .schedulers import (
+    ChainedScheduler,
+    ConstantLR,
+    CosineAnnealingLR,
+    CosineAnnealingWarmRestarts,
+    CyclicLR,
+    ExponentialLR,
+    InverseSqrtLR,
+    LambdaLR,
+    LinearLR,
+    LRScheduler,
+    MultiplicativeLR,
+    MultiStepLR,
+    OneCycleLR,
+    PolynomialLR,
+    ReduceLROnPlateau,
+    SequentialLR,
+    StepLR,
+    WarmupCosineLR,
+    WarmupStableDecayLR,
+    preview,
+)
+from .train import History, Sweep, evaluate, fit, fit_seeds, sweep
+from .utils import device, seed_everything
 
 
 def __getattr__(name):

@@ -30,12 +30,36 @@ EVAL_CHUNK = 2048
 # Optimizers whose update of an element depends on that element's own gradient
 # and state only: one instance over the stacked weights equals one per member.
 ELEMENTWISE_OPTIMIZERS = tuple(
-    getattr(torch.optim, name) for name in
-    ("SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "Adagrad", "Adadelta", "RMSprop",
-     "Rprop", "ASGD") if hasattr(torch.optim, name))
+    getattr(torch.optim, name)
+    for name in (
+        "SGD",
+        "Adam",
+        "AdamW",
+        "Adamax",
+        "NAdam",
+        "RAdam",
+        "Adagrad",
+        "Adadelta",
+        "RMSprop",
+        "Rprop",
+        "ASGD",
+    )
+    if hasattr(torch.optim, name)
+)
 # Parameter-free modules that act element by element, whatever the shape.
-_ELEMENTWISE_MODULES = (nn.ReLU, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Tanh, nn.Sigmoid,
-                        nn.Softplus, nn.Mish, nn.Hardtanh, nn.Identity)
+_ELEMENTWISE_MODULES = (
+    nn.ReLU,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.Softplus,
+    nn.Mish,
+    nn.Hardtanh,
+    nn.Identity,
+)
 
 
 def _set_param(module, name, value, requires_grad):
@@ -62,8 +86,9 @@ def _layer_program(stacked):
             if layer.bias is None:
                 steps.append(lambda xT, w=layer.weight: torch.bmm(w, xT))
             else:
-                steps.append(lambda xT, w=layer.weight, b=layer.bias:
-                             torch.baddbmm(b.unsqueeze(2), w, xT))
+                steps.append(
+                    lambda xT, w=layer.weight, b=layer.bias: torch.baddbmm(b.unsqueeze(2), w, xT)
+                )
         elif isinstance(layer, _ELEMENTWISE_MODULES):
             steps.append(layer)
         else:
@@ -73,6 +98,7 @@ def _layer_program(stacked):
         for step in steps:
             xT = step(xT)
         return xT
+
     return forward
 
 
@@ -105,6 +131,7 @@ class Stacked:
 
         def one(p, x):
             return functional_call(self.module, p, (x,))
+
         per_member, shared = vmap(one, in_dims=(0, 0)), vmap(one, in_dims=(0, None))
         self._train_forward = lambda x: per_member(self.params, x).transpose(1, 2)
         self._eval_forward = lambda x: shared(self.params, x).transpose(1, 2)
@@ -116,16 +143,17 @@ class Stacked:
         """Each member's mean cross-entropy on its batch: ``idx`` is ``(members, batch)``."""
         flat = idx.reshape(-1)
         out = self._train_forward(X.index_select(0, flat).view(self.n, -1, *X.shape[1:]))
-        return F.cross_entropy(out, y.index_select(0, flat).view(self.n, -1),
-                               reduction="none").mean(1)
+        return F.cross_entropy(
+            out, y.index_select(0, flat).view(self.n, -1), reduction="none"
+        ).mean(1)
 
     def evaluate(self, X, y):
         """Per-member mean cross-entropy and accuracy, tensors of shape ``(members,)``."""
         loss_sum = correct = 0
         with torch.no_grad():
             for i in range(0, len(X), EVAL_CHUNK):
-                out = self._eval_forward(X[i:i + EVAL_CHUNK])  # (members, classes, rows)
-                target = y[i:i + EVAL_CHUNK].expand(out.shape[0], -1)
+                out = self._eval_forward(X[i : i + EVAL_CHUNK])  # (members, classes, rows)
+                target = y[i : i + EVAL_CHUNK].expand(out.shape[0], -1)
                 loss_sum = loss_sum + F.cross_entropy(out, target, reduction="none").sum(1)
                 correct = correct + (out.argmax(1) == target).sum(1)
         return loss_sum / len(X), correct.double() / len(X)
@@ -201,21 +229,26 @@ class PerMemberUpdate:
 # --------------------------------------------------------------------------- batched optimizers
 
 # The numbers a member's optimizer may set per step (its scheduler moves lr, and momentum or betas).
-_NUMBERS = {torch.optim.SGD: ("lr", "momentum", "dampening", "weight_decay"),
-            torch.optim.Adam: ("lr", "betas", "eps", "weight_decay"),
-            torch.optim.AdamW: ("lr", "betas", "eps", "weight_decay")}
+_NUMBERS = {
+    torch.optim.SGD: ("lr", "momentum", "dampening", "weight_decay"),
+    torch.optim.Adam: ("lr", "betas", "eps", "weight_decay"),
+    torch.optim.AdamW: ("lr", "betas", "eps", "weight_decay"),
+}
 # Options that must be the same for every member (they pick a formula, not a number).
-_FIXED = {torch.optim.SGD: ("nesterov", "maximize", "foreach", "fused"),
-          torch.optim.Adam: ("amsgrad", "maximize", "foreach", "fused", "capturable"),
-          torch.optim.AdamW: ("amsgrad", "maximize", "foreach", "fused", "capturable")}
+_FIXED = {
+    torch.optim.SGD: ("nesterov", "maximize", "foreach", "fused"),
+    torch.optim.Adam: ("amsgrad", "maximize", "foreach", "fused", "capturable"),
+    torch.optim.AdamW: ("amsgrad", "maximize", "foreach", "fused", "capturable"),
+}
 SUPPORTED = tuple(_NUMBERS)
 
 
 def _group_index(optimizer, model):
     """For each parameter name of ``model``, the index of its group in ``optimizer``."""
     names = {id(p): name for name, p in model.named_parameters()}
-    return {names[id(p)]: g for g, group in enumerate(optimizer.param_groups)
-            for p in group["params"]}
+    return {
+        names[id(p)]: g for g, group in enumerate(optimizer.param_groups) for p in group["params"]
+    }
 
 
 def _runs(rows):
@@ -248,20 +281,28 @@ class BatchedUpdate:
         groups = _group_index(optimizers[0], stacked.models[0])
         for i, opt in enumerate(optimizers):
             if type(opt) is not kind:
-                raise TypeError(f"make_optimizer built a {type(opt).__name__} for member {i} and "
-                                f"a {kind.__name__} for member 0; a sweep needs one kind")
+                raise TypeError(
+                    f"make_optimizer built a {type(opt).__name__} for member {i} and "
+                    f"a {kind.__name__} for member 0; a sweep needs one kind"
+                )
             if _group_index(opt, stacked.models[i]) != groups:
-                raise ValueError("make_optimizer must put the same parameters in the same groups "
-                                 "for every member")
+                raise ValueError(
+                    "make_optimizer must put the same parameters in the same groups "
+                    "for every member"
+                )
             for key in _FIXED[kind]:
-                if [g[key] for g in opt.param_groups] != [g[key] for g in optimizers[0].param_groups]:
+                if [g[key] for g in opt.param_groups] != [
+                    g[key] for g in optimizers[0].param_groups
+                ]:
                     raise ValueError(f"{key} must be the same for every member of a sweep")
         if any(g["maximize"] for g in optimizers[0].param_groups):
             raise ValueError("a sweep cannot batch an optimizer with maximize=True")
         self.kind, self.optimizers, self.steppers = kind, optimizers, steppers
         self.params = stacked.params
-        self.names = [[k for k in self.params if groups[k] == g]
-                      for g in range(len(optimizers[0].param_groups))]
+        self.names = [
+            [k for k in self.params if groups[k] == g]
+            for g in range(len(optimizers[0].param_groups))
+        ]
         self.state = {}
         self.t = 0
 
@@ -276,8 +317,10 @@ class BatchedUpdate:
         with torch.no_grad():
             for g, names in enumerate(self.names):
                 names = [k for k in names if self.params[k].grad is not None]
-                rows = [tuple(o.param_groups[g][k] for k in _NUMBERS[self.kind])
-                        for o in self.optimizers]
+                rows = [
+                    tuple(o.param_groups[g][k] for k in _NUMBERS[self.kind])
+                    for o in self.optimizers
+                ]
                 for start, stop, _ in _runs(rows):
                     group = self.optimizers[start].param_groups[g]
                     if self.kind is torch.optim.SGD:
@@ -294,10 +337,18 @@ class BatchedUpdate:
         first = self.t == 1
         buffers = [self.state[k][a:b] if k in self.state and not first else None for k in names]
         _sgd(
-            [self.params[k][a:b] for k in names], [self.params[k].grad[a:b] for k in names],
-            buffers, foreach=group["foreach"], fused=group["fused"],
-            weight_decay=group["weight_decay"], momentum=group["momentum"], lr=group["lr"],
-            dampening=group["dampening"], nesterov=group["nesterov"], maximize=False)
+            [self.params[k][a:b] for k in names],
+            [self.params[k].grad[a:b] for k in names],
+            buffers,
+            foreach=group["foreach"],
+            fused=group["fused"],
+            weight_decay=group["weight_decay"],
+            momentum=group["momentum"],
+            lr=group["lr"],
+            dampening=group["dampening"],
+            nesterov=group["nesterov"],
+            maximize=False,
+        )
         for k, buf in zip(names, buffers):
             if first and buf is not None:
                 self.state.setdefault(k, torch.zeros_like(self.params[k]))[a:b] = buf
@@ -309,15 +360,26 @@ class BatchedUpdate:
                 self.state[k] = [torch.zeros_like(p), torch.zeros_like(p), torch.zeros_like(p)]
         beta1, beta2 = group["betas"]
         _adam(
-            [self.params[k][a:b] for k in names], [self.params[k].grad[a:b] for k in names],
-            [self.state[k][0][a:b] for k in names], [self.state[k][1][a:b] for k in names],
+            [self.params[k][a:b] for k in names],
+            [self.params[k].grad[a:b] for k in names],
+            [self.state[k][0][a:b] for k in names],
+            [self.state[k][1][a:b] for k in names],
             [self.state[k][2][a:b] for k in names],
             [torch.tensor(float(self.t - 1)) for _ in names],
-            foreach=group["foreach"], fused=group["fused"], capturable=False,
-            decoupled_weight_decay=group.get("decoupled_weight_decay",
-                                             self.kind is torch.optim.AdamW),
-            amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
-            weight_decay=group["weight_decay"], eps=group["eps"], maximize=False)
+            foreach=group["foreach"],
+            fused=group["fused"],
+            capturable=False,
+            decoupled_weight_decay=group.get(
+                "decoupled_weight_decay", self.kind is torch.optim.AdamW
+            ),
+            amsgrad=group["amsgrad"],
+            beta1=beta1,
+            beta2=beta2,
+            lr=group["lr"],
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=False,
+        )
 
     def end_epoch(self, val_losses, alive):
         for i, stepper in enumerate(self.steppers):

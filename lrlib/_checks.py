@@ -15,8 +15,19 @@ import torch
 from torch import nn
 
 __all__ = [
-    "positive_int", "real", "seed", "seeds", "flag", "callable_", "split", "as_splits",
-    "resolve_device", "module", "model_output", "optimizer", "optimizer_state_device",
+    "positive_int",
+    "real",
+    "seed",
+    "seeds",
+    "flag",
+    "callable_",
+    "split",
+    "as_splits",
+    "resolve_device",
+    "module",
+    "model_output",
+    "optimizer",
+    "optimizer_state_device",
     "scheduler",
 ]
 
@@ -57,8 +68,9 @@ def real(name, value, low=-math.inf, high=math.inf, low_open=True, high_open=Tru
     below = value < high if high_open else value <= high
     if not (above and below) or math.isnan(value):
         if text is None:
-            text = "a number in {}{}, {}{}".format("(" if low_open else "[", _fmt(low),
-                                                   _fmt(high), ")" if high_open else "]")
+            text = "a number in {}{}, {}{}".format(
+                "(" if low_open else "[", _fmt(low), _fmt(high), ")" if high_open else "]"
+            )
         raise ValueError(f"{name} must be {text}, got {value!r}")
     return float(value)
 
@@ -124,7 +136,8 @@ def split(name, pair):
     X, y = pair
     if not isinstance(X, torch.Tensor) or not isinstance(y, torch.Tensor):
         raise TypeError(
-            f"{name} must hold torch tensors, got X: {type(X).__name__}, y: {type(y).__name__}")
+            f"{name} must hold torch tensors, got X: {type(X).__name__}, y: {type(y).__name__}"
+        )
     if not X.is_floating_point():
         raise TypeError(f"{name} features must be a floating-point tensor, got dtype {X.dtype}")
     if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
@@ -135,7 +148,8 @@ def split(name, pair):
         raise ValueError(f"{name} labels must have shape (n,), got shape {tuple(y.shape)}")
     if len(X) != len(y):
         raise ValueError(
-            f"{name} has {len(X)} feature rows but {len(y)} labels; they must have the same length")
+            f"{name} has {len(X)} feature rows but {len(y)} labels; they must have the same length"
+        )
     if len(X) == 0:
         raise ValueError(f"{name} is empty")
     if not bool(torch.isfinite(X).all()):
@@ -155,8 +169,11 @@ def as_splits(data):
     if not hasattr(data, "train"):
         raise TypeError(
             f"data must have .train (and .val) as (X, y) pairs, like lrlib.data.digits(); "
-            f"got {type(data).__name__}")
-    return Splits(data.train, getattr(data, "val", None), n_classes=getattr(data, "n_classes", None))
+            f"got {type(data).__name__}"
+        )
+    return Splits(
+        data.train, getattr(data, "val", None), n_classes=getattr(data, "n_classes", None)
+    )
 
 
 def resolve_device(device, model):
@@ -170,7 +187,9 @@ def resolve_device(device, model):
         try:
             return torch.device(device)
         except RuntimeError as err:
-            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:0', ..., got {device!r}") from err
+            raise ValueError(
+                f"device must be 'cpu', 'cuda', 'cuda:0', ..., got {device!r}"
+            ) from err
     raise TypeError(f"device must be None, a str or a torch.device, got {device!r}")
 
 
@@ -185,13 +204,21 @@ def model_output(model, X, n_classes, at_least=False):
             out = model(x)
     finally:
         model.train(was_training)
-    if (not isinstance(out, torch.Tensor) or out.ndim != 2
-            or (out.shape[1] < n_classes if at_least else out.shape[1] != n_classes)):
+    if (
+        not isinstance(out, torch.Tensor)
+        or out.ndim != 2
+        or (out.shape[1] < n_classes if at_least else out.shape[1] != n_classes)
+    ):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        need = (f"n_classes >= {n_classes} (the labels go up to {n_classes - 1})" if at_least
-                else f"n_classes={n_classes} for this data")
-        raise ValueError(f"model must return (batch, n_classes) logits with {need}; "
-                         f"for a batch of {len(x)} it returned {shape}")
+        need = (
+            f"n_classes >= {n_classes} (the labels go up to {n_classes - 1})"
+            if at_least
+            else f"n_classes={n_classes} for this data"
+        )
+        raise ValueError(
+            f"model must return (batch, n_classes) logits with {need}; "
+            f"for a batch of {len(x)} it returned {shape}"
+        )
 
 
 def optimizer(value, model, name="optimizer"):
@@ -204,7 +231,8 @@ def optimizer(value, model, name="optimizer"):
             if id(p) not in own:
                 raise ValueError(
                     f"{name} updates a tensor of shape {tuple(p.shape)} that is not a parameter "
-                    f"of the model; build the optimizer on model.parameters()")
+                    f"of the model; build the optimizer on model.parameters()"
+                )
     return value
 
 
@@ -212,12 +240,17 @@ def optimizer_state_device(value):
     """The optimizer's saved state (momentum buffers, Adam's moments) sits with its parameter."""
     for param, state in value.state.items():
         for key, tensor in state.items():
-            if isinstance(tensor, torch.Tensor) and tensor.ndim > 0 and tensor.device != param.device:
+            if (
+                isinstance(tensor, torch.Tensor)
+                and tensor.ndim > 0
+                and tensor.device != param.device
+            ):
                 raise ValueError(
                     f"optimizer state {key!r} is on {tensor.device} but its parameter is on "
                     f"{param.device}: move the model to the device before building the optimizer "
                     f"or loading its state_dict (load_state_dict puts the state where the "
-                    f"parameters are)")
+                    f"parameters are)"
+                )
 
 
 def scheduler(value, opt, name="scheduler"):
@@ -227,9 +260,11 @@ def scheduler(value, opt, name="scheduler"):
     if not callable(getattr(value, "step", None)) or not hasattr(value, "optimizer"):
         raise TypeError(
             f"{name} must be an lr scheduler (torch.optim.lr_scheduler or lrlib), "
-            f"got {type(value).__name__}")
+            f"got {type(value).__name__}"
+        )
     if value.optimizer is not opt:
         raise ValueError(
             f"{name} was built on another optimizer ({type(value.optimizer).__name__} at "
-            f"{id(value.optimizer):#x}), not on the optimizer passed to training")
+            f"{id(value.optimizer):#x}), not on the optimizer passed to training"
+        )
     return value

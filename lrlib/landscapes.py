@@ -11,13 +11,21 @@ with a constant lr or any schedule (a callable ``t -> lr``, e.g. a function of
 iteration limit is reached, or the step (the update) is smaller than a
 tolerance; or, where the lr is too large, the iterate blows up.
 """
+
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Surface", "Descent", "quadratic_bowl", "double_well_1d", "double_well_2d", "saddle",
-           "descend"]
+__all__ = [
+    "Surface",
+    "Descent",
+    "quadratic_bowl",
+    "double_well_1d",
+    "double_well_2d",
+    "saddle",
+    "descend",
+]
 
 STOP_REASONS = ("max_iters", "small_step", "diverged")
 
@@ -48,7 +56,9 @@ class Surface:
         if self.dim == 1 and (x.ndim == 0 or x.shape[-1] != 1):
             x = x[..., None]
         if x.shape[-1] != self.dim:
-            raise ValueError(f"{self.name} takes points with {self.dim} coordinates, got shape {x.shape}")
+            raise ValueError(
+                f"{self.name} takes points with {self.dim} coordinates, got shape {x.shape}"
+            )
         return x
 
     def f(self, x):
@@ -89,20 +99,23 @@ def quadratic_bowl(condition=10.0):
         raise ValueError(f"condition must be a finite number >= 1, got {condition!r}")
     k = float(condition)
     return Surface(
-        name=f"quadratic bowl (condition {k:g})", dim=2,
+        name=f"quadratic bowl (condition {k:g})",
+        dim=2,
         func=lambda p: 0.5 * (p[..., 0] ** 2 + k * p[..., 1] ** 2),
         grad_func=lambda p: np.stack([p[..., 0], k * p[..., 1]], axis=-1),
         bounds=((-2.0, 2.0), (-2.0, 2.0)),
         formula=rf"f(x, y) = \tfrac{{1}}{{2}}\left(x^2 + {k:g}\,y^2\right)",
-        minima={"global": np.zeros(2)}, max_stable_lr=2.0 / k)
+        minima={"global": np.zeros(2)},
+        max_stable_lr=2.0 / k,
+    )
 
 
 def _well(x):
-    return x ** 4 - 3 * x ** 2 + x
+    return x**4 - 3 * x**2 + x
 
 
 def _well_slope(x):
-    return 4 * x ** 3 - 6 * x + 1
+    return 4 * x**3 - 6 * x + 1
 
 
 def _well_points():
@@ -119,13 +132,15 @@ def double_well_1d():
     """
     left, middle, right = _well_points()
     return Surface(
-        name="double well (1-D)", dim=1,
+        name="double well (1-D)",
+        dim=1,
         func=lambda p: _well(p[..., 0]),
         grad_func=lambda p: _well_slope(p[..., 0])[..., None],
         bounds=((-2.2, 2.2),),
         formula=r"f(x) = x^4 - 3x^2 + x",
         minima={"global": np.array([left]), "local": np.array([right])},
-        saddles={"hump": np.array([middle])})
+        saddles={"hump": np.array([middle])},
+    )
 
 
 def double_well_2d():
@@ -136,13 +151,15 @@ def double_well_2d():
     """
     left, middle, right = _well_points()
     return Surface(
-        name="double well (2-D)", dim=2,
+        name="double well (2-D)",
+        dim=2,
         func=lambda p: _well(p[..., 0]) + p[..., 1] ** 2,
         grad_func=lambda p: np.stack([_well_slope(p[..., 0]), 2 * p[..., 1]], axis=-1),
         bounds=((-2.2, 2.2), (-1.5, 1.5)),
         formula=r"f(x, y) = x^4 - 3x^2 + x + y^2",
         minima={"global": np.array([left, 0.0]), "local": np.array([right, 0.0])},
-        saddles={"saddle": np.array([middle, 0.0])})
+        saddles={"saddle": np.array([middle, 0.0])},
+    )
 
 
 def saddle():
@@ -153,13 +170,15 @@ def saddle():
     off it lingers near it before escaping.
     """
     return Surface(
-        name="saddle", dim=2,
+        name="saddle",
+        dim=2,
         func=lambda p: p[..., 0] ** 2 + p[..., 1] ** 4 / 4 - p[..., 1] ** 2 / 2,
         grad_func=lambda p: np.stack([2 * p[..., 0], p[..., 1] ** 3 - p[..., 1]], axis=-1),
         bounds=((-2.0, 2.0), (-1.8, 1.8)),
         formula=r"f(x, y) = x^2 + \tfrac{1}{4}y^4 - \tfrac{1}{2}y^2",
         minima={"upper": np.array([0.0, 1.0]), "lower": np.array([0.0, -1.0])},
-        saddles={"saddle": np.zeros(2)})
+        saddles={"saddle": np.zeros(2)},
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -190,8 +209,9 @@ class Descent:
 
     def __repr__(self):
         x = np.array2string(self.x, precision=4, suppress_small=True)
-        return (f"Descent(reason={self.reason!r}, iterations={self.iterations}, x={x}, "
-                f"f={self.f:.4g})")
+        return (
+            f"Descent(reason={self.reason!r}, iterations={self.iterations}, x={x}, f={self.f:.4g})"
+        )
 
 
 def _lr_value(lr, t):
@@ -217,7 +237,9 @@ def descend(surface, x0, lr, max_iters=1000, tol=1e-6, blowup=1e6):
     being finite (``"diverged"``: the lr is too large).
     """
     if not isinstance(surface, Surface):
-        raise TypeError(f"surface must be an lrlib.landscapes.Surface, got {type(surface).__name__}")
+        raise TypeError(
+            f"surface must be an lrlib.landscapes.Surface, got {type(surface).__name__}"
+        )
     x = np.array(x0, dtype=float).reshape(-1)
     if x.shape != (surface.dim,):
         raise ValueError(f"x0 must have {surface.dim} coordinate(s) for {surface.name}, got {x0!r}")
@@ -250,8 +272,10 @@ def descend(surface, x0, lr, max_iters=1000, tol=1e-6, blowup=1e6):
             lrs.append(step_lr)
             path.append(x.copy())
             values.append(float(surface.f(x)))
-            if not (np.all(np.isfinite(x)) and math.isfinite(values[-1])) \
-                    or np.linalg.norm(x) > blowup:
+            if (
+                not (np.all(np.isfinite(x)) and math.isfinite(values[-1]))
+                or np.linalg.norm(x) > blowup
+            ):
                 reason = "diverged"
                 break
             if np.linalg.norm(step) < tol:

@@ -8,6 +8,7 @@ language model for :func:`lrlib.data.text`: ids ``(batch, T)`` in, logits
 weights depend on the seed only, and torch's global random state is left as
 it was.
 """
+
 import math
 from typing import Optional
 
@@ -20,8 +21,13 @@ from . import _checks
 
 __all__ = ["mlp", "cnn", "tiny_transformer", "TinyTransformer", "n_params"]
 
-_ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid,
-                "silu": nn.SiLU}
+_ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "gelu": nn.GELU,
+    "sigmoid": nn.Sigmoid,
+    "silu": nn.SiLU,
+}
 
 
 def _int_tuple(name, value, allow_empty=True):
@@ -89,7 +95,8 @@ def cnn(input_shape=(1, 8, 8), n_classes=10, channels=(16, 32), seed=0):
     if h < shrink or w < shrink:
         raise ValueError(
             f"input_shape {input_shape} is too small for {len(channels)} 2x2 poolings "
-            f"(height and width must be >= {shrink})")
+            f"(height and width must be >= {shrink})"
+        )
 
     def make():
         layers, width = [nn.Unflatten(1, input_shape)], c
@@ -111,17 +118,23 @@ class _Block(nn.Module):
         self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.proj = nn.Linear(d_model, d_model)
-        self.mlp = nn.Sequential(nn.Linear(d_model, hidden), nn.GELU(), nn.Linear(hidden, d_model),
-                                 nn.Dropout(dropout))
+        self.mlp = nn.Sequential(
+            nn.Linear(d_model, hidden), nn.GELU(), nn.Linear(hidden, d_model), nn.Dropout(dropout)
+        )
 
     def forward(self, x):
         B, T, D = x.shape
         q, k, v = self.qkv(self.ln1(x)).view(B, T, 3, self.n_heads, D // self.n_heads).unbind(2)
         att = F.scaled_dot_product_attention(
-            q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), is_causal=True,
-            dropout_p=self.dropout if self.training else 0.0)
-        x = x + F.dropout(self.proj(att.transpose(1, 2).reshape(B, T, D)), self.dropout,
-                          self.training)
+            q.transpose(1, 2),
+            k.transpose(1, 2),
+            v.transpose(1, 2),
+            is_causal=True,
+            dropout_p=self.dropout if self.training else 0.0,
+        )
+        x = x + F.dropout(
+            self.proj(att.transpose(1, 2).reshape(B, T, D)), self.dropout, self.training
+        )
         return x + self.mlp(self.ln2(x))
 
 
@@ -140,7 +153,8 @@ class TinyTransformer(nn.Module):
         self.positions = nn.Embedding(block, d_model)
         self.drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
-            _Block(d_model, n_heads, mlp_ratio * d_model, dropout) for _ in range(n_layers))
+            _Block(d_model, n_heads, mlp_ratio * d_model, dropout) for _ in range(n_layers)
+        )
         self.ln = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size)
         for module in self.modules():  # GPT-2's initialisation: small normal weights
@@ -153,7 +167,8 @@ class TinyTransformer(nn.Module):
         if ids.ndim != 2 or ids.shape[1] > self.block:
             raise ValueError(
                 f"ids must have shape (batch, T) with T <= block={self.block}, "
-                f"got {tuple(ids.shape)}")
+                f"got {tuple(ids.shape)}"
+            )
         x = self.tokens(ids) + self.positions(torch.arange(ids.shape[1], device=ids.device))
         x = self.drop(x)
         for block in self.blocks:
@@ -161,9 +176,16 @@ class TinyTransformer(nn.Module):
         return self.head(self.ln(x))
 
 
-def tiny_transformer(vocab_size: int, block: int, d_model: int = 64, n_layers: int = 2,
-                     n_heads: int = 4, mlp_ratio: int = 4, dropout: float = 0.0,
-                     seed: Optional[int] = 0) -> "TinyTransformer":
+def tiny_transformer(
+    vocab_size: int,
+    block: int,
+    d_model: int = 64,
+    n_layers: int = 2,
+    n_heads: int = 4,
+    mlp_ratio: int = 4,
+    dropout: float = 0.0,
+    seed: Optional[int] = 0,
+) -> "TinyTransformer":
     """A small pre-norm causal transformer for character-level language modelling.
 
     Token and learned position embeddings, ``n_layers`` blocks of causal
@@ -199,11 +221,14 @@ def tiny_transformer(vocab_size: int, block: int, d_model: int = 64, n_layers: i
     mlp_ratio = _checks.positive_int("mlp_ratio", mlp_ratio)
     if d_model % n_heads:
         raise ValueError(f"d_model must be a multiple of n_heads={n_heads}, got {d_model}")
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
-            or not 0 <= dropout < 1:
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
         raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    return _build(seed, lambda: TinyTransformer(vocab_size, block, d_model, n_layers, n_heads,
-                                                mlp_ratio, float(dropout)))
+    return _build(
+        seed,
+        lambda: TinyTransformer(
+            vocab_size, block, d_model, n_layers, n_heads, mlp_ratio, float(dropout)
+        ),
+    )
 
 
 def n_params(model):
@@ -216,6 +241,7 @@ def n_params(model):
 # The standard model of the lessons, the optimizers they build for it, and what they measure
 # on it. A lesson calls these instead of defining its own copy.
 __all__ += ["digits_mlp", "sgd", "two_groups", "dead_units"]
+
 
 def digits_mlp(seed: int = 0, hidden: tuple = (128,)) -> nn.Sequential:
     """The lessons' standard model for the digits data: ``mlp(64, 10, hidden, seed=seed)``.
@@ -250,12 +276,14 @@ class _SGDFactory:
         self.lr, self.momentum, self.weight_decay = float(lr), float(momentum), float(weight_decay)
 
     def __call__(self, model: nn.Module) -> torch.optim.SGD:
-        return torch.optim.SGD(model.parameters(), lr=self.lr, momentum=self.momentum,
-                               weight_decay=self.weight_decay)
+        return torch.optim.SGD(
+            model.parameters(), lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
+        )
 
     def __repr__(self):
-        return (f"sgd(lr={self.lr:g}, momentum={self.momentum:g}, "
-                f"weight_decay={self.weight_decay:g})")
+        return (
+            f"sgd(lr={self.lr:g}, momentum={self.momentum:g}, weight_decay={self.weight_decay:g})"
+        )
 
 
 def sgd(lr: float, momentum: float = 0.9, weight_decay: float = 0.0):
@@ -329,10 +357,15 @@ def dead_units(model: nn.Sequential, X: torch.Tensor) -> int:
     >>> dead_units(model, X)
     3
     """
-    if not isinstance(model, nn.Sequential) or len(model) < 2 or not isinstance(model[0],
-                                                                                 nn.Linear):
-        raise TypeError(f"model must be an nn.Sequential starting with Linear -> activation, "
-                        f"got {type(model).__name__}")
+    if (
+        not isinstance(model, nn.Sequential)
+        or len(model) < 2
+        or not isinstance(model[0], nn.Linear)
+    ):
+        raise TypeError(
+            f"model must be an nn.Sequential starting with Linear -> activation, "
+            f"got {type(model).__name__}"
+        )
     if not isinstance(X, torch.Tensor) or X.ndim != 2 or X.shape[1] != model[0].in_features:
         shape = tuple(X.shape) if isinstance(X, torch.Tensor) else type(X).__name__
         raise ValueError(f"X must be a tensor of shape (rows, {model[0].in_features}), got {shape}")

@@ -16,6 +16,7 @@ Conventions every figure follows:
   of training) and its per-epoch numbers (``History.train_loss[e - 1]``, ...) are
   plotted at ``e``, its end, as the lessons' tables print them under "epoch e".
 """
+
 import math
 from contextlib import contextmanager
 
@@ -23,8 +24,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 from cycler import cycler
 
-__all__ = ["STYLE", "PALETTE", "LINESTYLES", "line_style", "style", "schedule", "schedules",
-           "training", "seeds", "landscape", "range_test", "plot_spread"]
+__all__ = [
+    "STYLE",
+    "PALETTE",
+    "LINESTYLES",
+    "line_style",
+    "style",
+    "schedule",
+    "schedules",
+    "training",
+    "seeds",
+    "landscape",
+    "range_test",
+    "plot_spread",
+]
 
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]
 LINESTYLES = ["-", "--", ":", "-."]
@@ -69,8 +82,11 @@ def line_style(k: int) -> dict:
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise ValueError(f"k must be an int >= 0, got {k!r}")
-    return {"color": PALETTE[k % len(PALETTE)], "linestyle": LINESTYLES[k % len(LINESTYLES)],
-            "linewidth": 2.6 if k % len(LINESTYLES) == 0 else 1.6}
+    return {
+        "color": PALETTE[k % len(PALETTE)],
+        "linestyle": LINESTYLES[k % len(LINESTYLES)],
+        "linewidth": 2.6 if k % len(LINESTYLES) == 0 else 1.6,
+    }
 
 
 def _steps(ax, lrs, per_unit=1, **kwargs):
@@ -96,7 +112,9 @@ def _new(title=None, xlabel=None, ylabel=None, log=False, size=None):
 def _curve(values, name):
     values = np.asarray(values, dtype=float)
     if values.ndim != 1 or len(values) == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D sequence of numbers, got shape {values.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D sequence of numbers, got shape {values.shape}"
+        )
     return values
 
 
@@ -125,7 +143,9 @@ def schedules(curves, *, log=False, xlabel="step", title=None):
     """
     _check_log(log)
     if not isinstance(curves, dict) or not curves:
-        raise TypeError(f"curves must be a non-empty dict label -> lrs, got {type(curves).__name__}")
+        raise TypeError(
+            f"curves must be a non-empty dict label -> lrs, got {type(curves).__name__}"
+        )
     with style():
         fig, ax = _new(title, xlabel, "learning rate", log)
         for k, (label, lrs) in enumerate(curves.items()):
@@ -140,9 +160,15 @@ def _histories(history):
 
     if isinstance(history, History):
         return {None: history}
-    if isinstance(history, dict) and history and all(isinstance(h, History) for h in history.values()):
+    if (
+        isinstance(history, dict)
+        and history
+        and all(isinstance(h, History) for h in history.values())
+    ):
         return history
-    raise TypeError(f"history must be a History or a dict label -> History, got {type(history).__name__}")
+    raise TypeError(
+        f"history must be a History or a dict label -> History, got {type(history).__name__}"
+    )
 
 
 def training(history, *, metric="loss", lr=True, title=None):
@@ -172,21 +198,53 @@ def training(history, *, metric="loss", lr=True, title=None):
             epochs = np.arange(1, h.epochs + 1)
             if metric == "loss":
                 ax.plot(per_step, h.step_loss, color=color, alpha=0.25, linewidth=0.8)
-                ax.plot(epochs, h.train_loss, color=color, marker="o", markersize=3,
-                        label=f"{name}train")
+                ax.plot(
+                    epochs,
+                    h.train_loss,
+                    color=color,
+                    marker="o",
+                    markersize=3,
+                    label=f"{name}train",
+                )
                 if h.val_loss:
-                    ax.plot(epochs, h.val_loss, color=color, linestyle=":", marker="s",
-                            markersize=3, label=f"{name}validation")
+                    ax.plot(
+                        epochs,
+                        h.val_loss,
+                        color=color,
+                        linestyle=":",
+                        marker="s",
+                        markersize=3,
+                        label=f"{name}validation",
+                    )
             else:
-                ax.plot(epochs, h.val_acc, color=color, marker="o", markersize=3,
-                        label=label if label is not None else "validation")
+                ax.plot(
+                    epochs,
+                    h.val_acc,
+                    color=color,
+                    marker="o",
+                    markersize=3,
+                    label=label if label is not None else "validation",
+                )
             if lr_ax is not None:
-                _steps(lr_ax, np.asarray(h.lr, dtype=float), max(h.steps_per_epoch, 1),
-                       color=color, linestyle="--", linewidth=1.0, alpha=0.8)
+                _steps(
+                    lr_ax,
+                    np.asarray(h.lr, dtype=float),
+                    max(h.steps_per_epoch, 1),
+                    color=color,
+                    linestyle="--",
+                    linewidth=1.0,
+                    alpha=0.8,
+                )
             if h.diverged:
                 ax.axvline(per_step[h.diverged.step], color=color, linewidth=0.8)
-                ax.annotate(f"diverged (lr={h.diverged.lr:.3g})", (per_step[h.diverged.step], 0.95),
-                            xycoords=("data", "axes fraction"), ha="right", fontsize=8, color=color)
+                ax.annotate(
+                    f"diverged (lr={h.diverged.lr:.3g})",
+                    (per_step[h.diverged.step], 0.95),
+                    xycoords=("data", "axes fraction"),
+                    ha="right",
+                    fontsize=8,
+                    color=color,
+                )
         ax.legend(loc="best")
     return fig
 
@@ -198,7 +256,9 @@ def _as_runs(runs):
         return runs
     if isinstance(runs, list):
         return {None: runs}
-    raise TypeError(f"runs must be the result of fit_seeds or a dict label -> runs, got {type(runs).__name__}")
+    raise TypeError(
+        f"runs must be the result of fit_seeds or a dict label -> runs, got {type(runs).__name__}"
+    )
 
 
 def seeds(runs, *, metric="val_acc", spread="std", title=None):
@@ -215,8 +275,11 @@ def seeds(runs, *, metric="val_acc", spread="std", title=None):
     from .train import Runs
 
     groups = _as_runs(runs)
-    ylabel = {"train_loss": "train loss", "val_loss": "validation loss",
-              "val_acc": "validation accuracy"}[metric]
+    ylabel = {
+        "train_loss": "train loss",
+        "val_loss": "validation loss",
+        "val_acc": "validation accuracy",
+    }[metric]
     with style():
         fig, ax = _new(title, "epoch", ylabel)
         for k, (label, group) in enumerate(groups.items()):
@@ -251,11 +314,15 @@ def _descents(descents):
     elif isinstance(descents, (list, tuple)):
         items = {None if len(descents) == 1 else f"run {i}": d for i, d in enumerate(descents)}
     else:
-        raise TypeError(f"descents must be a Descent, a list or a dict label -> Descent, "
-                        f"got {type(descents).__name__}")
+        raise TypeError(
+            f"descents must be a Descent, a list or a dict label -> Descent, "
+            f"got {type(descents).__name__}"
+        )
     for d in items.values():
         if not isinstance(d, Descent):
-            raise TypeError(f"descents must hold Descent results of landscapes.descend, got {type(d).__name__}")
+            raise TypeError(
+                f"descents must hold Descent results of landscapes.descend, got {type(d).__name__}"
+            )
     return items
 
 
@@ -269,26 +336,41 @@ def landscape(surface, descents=None, *, levels=30, title=None):
     from .landscapes import Surface
 
     if not isinstance(surface, Surface):
-        raise TypeError(f"surface must be an lrlib.landscapes.Surface, got {type(surface).__name__}")
+        raise TypeError(
+            f"surface must be an lrlib.landscapes.Surface, got {type(surface).__name__}"
+        )
     runs = {} if descents is None else _descents(descents)
     with style():
         if surface.dim == 1:
             fig, ax = _new(title or surface.name, "x", "f(x)")
             x, fx = surface.grid(400)
             ax.plot(x, fx, color="0.3", linewidth=1.2)
-            (lo, hi), = surface.bounds
+            ((lo, hi),) = surface.bounds
             for k, (label, d) in enumerate(runs.items()):
                 color = PALETTE[(k + 1) % len(PALETTE)]
                 inside = (d.path[:, 0] >= lo) & (d.path[:, 0] <= hi)
-                ax.plot(d.path[inside, 0], d.values[inside], color=color, marker=".", markersize=4,
-                        linewidth=0.8, label=label)
+                ax.plot(
+                    d.path[inside, 0],
+                    d.values[inside],
+                    color=color,
+                    marker=".",
+                    markersize=4,
+                    linewidth=0.8,
+                    label=label,
+                )
                 ax.plot(d.path[0, 0], d.values[0], "o", color=color)
                 if inside[-1]:
                     ax.plot(d.path[-1, 0], d.values[-1], "s", color=color)
             for name, point in surface.minima.items():
                 ax.plot(point[0], surface.f(point), "*", color="k", markersize=10)
-                ax.annotate(name, (point[0], surface.f(point)), textcoords="offset points",
-                            xytext=(0, -14), ha="center", fontsize=8)
+                ax.annotate(
+                    name,
+                    (point[0], surface.f(point)),
+                    textcoords="offset points",
+                    xytext=(0, -14),
+                    ha="center",
+                    fontsize=8,
+                )
         else:
             fig, ax = _new(title or surface.name, "x", "y", size=(5.6, 4.6))
             X, Y, Z = surface.grid(200)
@@ -296,8 +378,15 @@ def landscape(surface, descents=None, *, levels=30, title=None):
             ax.grid(False)
             for k, (label, d) in enumerate(runs.items()):
                 color = PALETTE[(k + 1) % len(PALETTE)]
-                ax.plot(d.path[:, 0], d.path[:, 1], color=color, marker=".", markersize=3,
-                        linewidth=1.0, label=label)
+                ax.plot(
+                    d.path[:, 0],
+                    d.path[:, 1],
+                    color=color,
+                    marker=".",
+                    markersize=3,
+                    linewidth=1.0,
+                    label=label,
+                )
                 ax.plot(*d.path[0], "o", color=color)
                 ax.plot(*d.path[-1], "s", color=color)
             for point in surface.minima.values():
@@ -317,18 +406,29 @@ def range_test(result, *, title="LR range test"):
     from .finder import RangeTest
 
     if not isinstance(result, RangeTest):
-        raise TypeError(f"result must be the RangeTest of lr_range_test, got {type(result).__name__}")
+        raise TypeError(
+            f"result must be the RangeTest of lr_range_test, got {type(result).__name__}"
+        )
     with style():
         fig, ax = _new(title, "learning rate (log scale)", "loss")
         ax.set_xscale("log")
-        ax.plot(result.lrs, result.raw_losses, color=PALETTE[7], alpha=0.35, linewidth=0.8,
-                label="batch loss")
+        ax.plot(
+            result.lrs,
+            result.raw_losses,
+            color=PALETTE[7],
+            alpha=0.35,
+            linewidth=0.8,
+            label="batch loss",
+        )
         ax.plot(result.lrs, result.losses, color=PALETTE[0], label="smoothed loss")
-        for value, name, color in ((result.suggestion, "steepest", PALETTE[1]),
-                                   (result.valley, "valley", PALETTE[2])):
+        for value, name, color in (
+            (result.suggestion, "steepest", PALETTE[1]),
+            (result.valley, "valley", PALETTE[2]),
+        ):
             if value is not None and math.isfinite(value):
-                ax.axvline(value, color=color, linestyle="--", linewidth=1.2,
-                           label=f"{name}: {value:.2g}")
+                ax.axvline(
+                    value, color=color, linestyle="--", linewidth=1.2, label=f"{name}: {value:.2g}"
+                )
         finite = result.losses[np.isfinite(result.losses)]
         if finite.size:
             low, first = float(finite.min()), float(finite[0])
@@ -347,17 +447,27 @@ def plot_spread(result, *, title=None):
     from .compare import Comparison
 
     if not isinstance(result, Comparison):
-        raise TypeError("result must be the Comparison of lrlib.compare, "
-                        f"got {type(result).__name__}")
+        raise TypeError(
+            f"result must be the Comparison of lrlib.compare, got {type(result).__name__}"
+        )
     goal = "higher" if result.higher_is_better else "lower"
     with style():
-        fig, ax = _new(title or f"paired differences to {result.reference}",
-                       f"arm - {result.reference} ({goal} is better)", None,
-                       size=(6.4, 1.2 + 0.7 * len(result.rows)))
+        fig, ax = _new(
+            title or f"paired differences to {result.reference}",
+            f"arm - {result.reference} ({goal} is better)",
+            None,
+            size=(6.4, 1.2 + 0.7 * len(result.rows)),
+        )
         ax.axvline(0.0, color="0.3", linewidth=1.0)
         if result.equivalence is not None:
-            ax.axvspan(-result.equivalence, result.equivalence, color=PALETTE[2], alpha=0.12,
-                       linewidth=0, label=f"±{result.equivalence:g}")
+            ax.axvspan(
+                -result.equivalence,
+                result.equivalence,
+                color=PALETTE[2],
+                alpha=0.12,
+                linewidth=0,
+                label=f"±{result.equivalence:g}",
+            )
         for k, row in enumerate(result.rows):
             y, color = len(result.rows) - 1 - k, PALETTE[k % len(PALETTE)]
             diffs = result.differences[row.arm]
@@ -366,8 +476,9 @@ def plot_spread(result, *, title=None):
             ax.plot([row.holm_low, row.holm_high], [y, y], color=color, linewidth=1.0)
             ax.plot([row.low, row.high], [y, y], color=color, linewidth=4.0, alpha=0.8)
             ax.plot(row.mean, y, "D", color="k", markersize=5)
-        ax.set_yticks(range(len(result.rows)),
-                      [f"{row.arm}\n{row.verdict}" for row in reversed(result.rows)])
+        ax.set_yticks(
+            range(len(result.rows)), [f"{row.arm}\n{row.verdict}" for row in reversed(result.rows)]
+        )
         ax.set_ylim(-0.6, len(result.rows) - 0.4)
         ax.grid(False, axis="y")
         if result.equivalence is not None:

@@ -21,13 +21,24 @@ True
 >>> get("StepLR").example.kwargs
 {'step_size': 10, 'gamma': 0.5}
 """
+
 import math
 from dataclasses import dataclass, field
 
 from . import schedulers, schedules
 
-__all__ = ["Param", "Example", "Entry", "ScheduleFactor", "ConstantFactor", "SCHEDULERS",
-           "NAMES", "get", "build", "to_json"]
+__all__ = [
+    "Param",
+    "Example",
+    "Entry",
+    "ScheduleFactor",
+    "ConstantFactor",
+    "SCHEDULERS",
+    "NAMES",
+    "get",
+    "build",
+    "to_json",
+]
 
 
 @dataclass(frozen=True)
@@ -54,11 +65,19 @@ class Param:
 
     def to_json(self):
         """This parameter as a dict of plain types."""
-        return {"name": self.name, "type": self.type, "typical": _plain(self.typical),
-                "doc": self.doc, "low": self.low, "high": self.high,
-                "low_open": self.low_open, "high_open": self.high_open,
-                "display": list(self.display) if self.display else None, "log": self.log,
-                "choices": list(self.choices)}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "typical": _plain(self.typical),
+            "doc": self.doc,
+            "low": self.low,
+            "high": self.high,
+            "low_open": self.low_open,
+            "high_open": self.high_open,
+            "display": list(self.display) if self.display else None,
+            "log": self.log,
+            "choices": list(self.choices),
+        }
 
 
 @dataclass(frozen=True)
@@ -78,9 +97,13 @@ class Example:
 
     def to_json(self):
         """This example as a dict of plain types."""
-        return {"kwargs": _plain(self.kwargs), "steps": self.steps, "lr": self.lr,
-                "label": self.label,
-                "metrics": list(self.metrics) if self.metrics is not None else None}
+        return {
+            "kwargs": _plain(self.kwargs),
+            "steps": self.steps,
+            "lr": self.lr,
+            "label": self.label,
+            "metrics": list(self.metrics) if self.metrics is not None else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -115,16 +138,24 @@ class Entry:
 
     def to_json(self):
         """This entry as a dict of plain types (the class and function by name)."""
-        return {"name": self.name, "class": f"lrlib.{self.cls.__name__}",
-                "schedule": (f"lrlib.schedules.{self.schedule.__name__}"
-                             if self.schedule is not None else None),
-                "kind": self.kind, "params": [p.to_json() for p in self.params],
-                "examples": [e.to_json() for e in self.examples], "step_it": self.step_it,
-                "shape": self.shape, "lesson": list(self.lesson),
-                "cycles_momentum": self.cycles_momentum}
+        return {
+            "name": self.name,
+            "class": f"lrlib.{self.cls.__name__}",
+            "schedule": (
+                f"lrlib.schedules.{self.schedule.__name__}" if self.schedule is not None else None
+            ),
+            "kind": self.kind,
+            "params": [p.to_json() for p in self.params],
+            "examples": [e.to_json() for e in self.examples],
+            "step_it": self.step_it,
+            "shape": self.shape,
+            "lesson": list(self.lesson),
+            "cycles_momentum": self.cycles_momentum,
+        }
 
 
 # --- callable objects for LambdaLR and MultiplicativeLR examples ---------------------------
+
 
 @dataclass
 class ScheduleFactor:
@@ -173,15 +204,18 @@ def _plain(value):
 
 # --- parameters shared by several schedulers ------------------------------------------------
 
+
 def _gamma(typical, display, doc="multiplier applied at each decay"):
     return Param("gamma", "float", typical, doc, low=0.0, low_open=True, display=display)
 
 
 _ETA_MIN = Param("eta_min", "float", 0.0, "floor of the cosine", low=0.0, display=(0.0, 0.05))
-_TOTAL_ITERS = Param("total_iters", "int", 5, "steps until the factor stops changing", low=1,
-                     display=(1, 200))
-_LR_LAMBDA = Param("lr_lambda", "function", None,
-                   "function of the step (or one per group) returning a factor")
+_TOTAL_ITERS = Param(
+    "total_iters", "int", 5, "steps until the factor stops changing", low=1, display=(1, 200)
+)
+_LR_LAMBDA = Param(
+    "lr_lambda", "function", None, "function of the step (or one per group) returning a factor"
+)
 _MOMENTUM = (
     Param("cycle_momentum", "bool", True, "cycle momentum (SGD) or beta1 (Adam) inversely"),
 )
@@ -189,10 +223,27 @@ _MOMENTUM = (
 
 def _momenta(base, top):
     return _MOMENTUM + (
-        Param("base_momentum", "float", base, "momentum at the lr's peak", low=0.0, high=1.0,
-              high_open=True, display=(0.5, 0.99)),
-        Param("max_momentum", "float", top, "momentum where the lr is low", low=0.0, high=1.0,
-              high_open=True, display=(0.5, 0.99)))
+        Param(
+            "base_momentum",
+            "float",
+            base,
+            "momentum at the lr's peak",
+            low=0.0,
+            high=1.0,
+            high_open=True,
+            display=(0.5, 0.99),
+        ),
+        Param(
+            "max_momentum",
+            "float",
+            top,
+            "momentum where the lr is low",
+            low=0.0,
+            high=1.0,
+            high_open=True,
+            display=(0.5, 0.99),
+        ),
+    )
 
 
 def _lesson(title, notebook):
@@ -201,8 +252,9 @@ def _lesson(title, notebook):
 
 def _plateau_metrics(n=80):
     """A validation loss that falls, then flattens: ReduceLROnPlateau cuts the lr on it."""
-    return tuple(round(0.3 + 0.7 * math.exp(-t / 8) + 0.01 * math.sin(1.7 * t), 6)
-                 for t in range(n))
+    return tuple(
+        round(0.3 + 0.7 * math.exp(-t / 8) + 0.01 * math.sin(1.7 * t), 6) for t in range(n)
+    )
 
 
 _WARMUP = _lesson("Warmup", "20_warmup")
@@ -214,186 +266,583 @@ _SCHEDULERS_LESSON = _lesson("Schedulers", "04_schedulers")
 # function exist; every consumer (preview, tests, bench, cheat sheet check) picks it up.
 
 _ENTRIES = (
-    Entry("LambdaLR", schedulers.LambdaLR, None, "closed form", (_LR_LAMBDA,),
-          (Example({"lr_lambda": ScheduleFactor("cosine_annealing", {"T_max": 40})}, 50),),
-          "either", "any shape: base lr times the function", _SCHEDULERS_LESSON),
-    Entry("MultiplicativeLR", schedulers.MultiplicativeLR, None, "chainable", (_LR_LAMBDA,),
-          (Example({"lr_lambda": ConstantFactor(0.95)}, 50),),
-          "either", "the running product of the function's factors", _SCHEDULERS_LESSON),
-    Entry("StepLR", schedulers.StepLR, schedules.step_decay, "chainable", (
-        Param("step_size", "int", 30, "steps between decays", low=1, display=(1, 100)),
-        _gamma(0.1, (0.05, 0.99))),
+    Entry(
+        "LambdaLR",
+        schedulers.LambdaLR,
+        None,
+        "closed form",
+        (_LR_LAMBDA,),
+        (Example({"lr_lambda": ScheduleFactor("cosine_annealing", {"T_max": 40})}, 50),),
+        "either",
+        "any shape: base lr times the function",
+        _SCHEDULERS_LESSON,
+    ),
+    Entry(
+        "MultiplicativeLR",
+        schedulers.MultiplicativeLR,
+        None,
+        "chainable",
+        (_LR_LAMBDA,),
+        (Example({"lr_lambda": ConstantFactor(0.95)}, 50),),
+        "either",
+        "the running product of the function's factors",
+        _SCHEDULERS_LESSON,
+    ),
+    Entry(
+        "StepLR",
+        schedulers.StepLR,
+        schedules.step_decay,
+        "chainable",
+        (
+            Param("step_size", "int", 30, "steps between decays", low=1, display=(1, 100)),
+            _gamma(0.1, (0.05, 0.99)),
+        ),
         (Example({"step_size": 10, "gamma": 0.5}, 50),),
-        "per epoch", "staircase, equal stairs", _lesson("StepLR", "11_step_lr")),
-    Entry("MultiStepLR", schedulers.MultiStepLR, schedules.multistep_decay, "chainable", (
-        Param("milestones", "int list", [30, 80], "steps at which the lr decays", low=1),
-        _gamma(0.1, (0.05, 0.99))),
+        "per epoch",
+        "staircase, equal stairs",
+        _lesson("StepLR", "11_step_lr"),
+    ),
+    Entry(
+        "MultiStepLR",
+        schedulers.MultiStepLR,
+        schedules.multistep_decay,
+        "chainable",
+        (
+            Param("milestones", "int list", [30, 80], "steps at which the lr decays", low=1),
+            _gamma(0.1, (0.05, 0.99)),
+        ),
         (Example({"milestones": [10, 20], "gamma": 0.5}, 40),),
-        "per epoch", "staircase, stairs at chosen steps",
-        _lesson("MultiStepLR", "12_multistep_lr")),
-    Entry("ExponentialLR", schedulers.ExponentialLR, schedules.exponential_decay, "chainable",
-          (_gamma(0.95, (0.8, 0.999), "multiplier applied at every step"),),
-          (Example({"gamma": 0.9}, 40),),
-          "per epoch", "smooth geometric decay", _lesson("ExponentialLR", "10_exponential_lr")),
-    Entry("CosineAnnealingLR", schedulers.CosineAnnealingLR, schedules.cosine_annealing,
-          "chainable", (
-              Param("T_max", "int", 100, "steps of the fall from base lr to eta_min", low=1,
-                    display=(1, 500)),
-              _ETA_MIN),
-          (Example({"T_max": 10, "eta_min": 0.0}, 30),),
-          "either", "half a cosine down to `eta_min`",
-          _lesson("CosineAnnealingLR", "14_cosine_annealing_lr")),
-    Entry("CosineAnnealingWarmRestarts", schedulers.CosineAnnealingWarmRestarts,
-          schedules.cosine_warm_restarts, "closed form", (
-              Param("T_0", "int", 10, "length of the first cycle", low=1, display=(1, 100)),
-              Param("T_mult", "int", 2, "growth of each cycle's length", low=1, display=(1, 4)),
-              _ETA_MIN),
-          (Example({"T_0": 10, "T_mult": 1, "eta_min": 0.0}, 40),
-           Example({"T_0": 10, "T_mult": 2, "eta_min": 0.0}, 100, label="growing cycles")),
-          "per batch (fractional epochs) or per epoch",
-          "cosine, jumping back up at each restart", _lesson("Warm restarts", "21_warm_restarts")),
-    Entry("CyclicLR", schedulers.CyclicLR, schedules.cyclic, "closed form", (
-        Param("base_lr", "float", 0.001, "lower bound of the cycle", low=0.0,
-              display=(1e-4, 0.1), log=True),
-        Param("max_lr", "float", 0.01, "upper bound of the cycle", low=0.0,
-              display=(1e-3, 1.0), log=True),
-        Param("step_size_up", "int", 2000, "steps of the rise", low=1, display=(1, 200)),
-        Param("step_size_down", "int", None, "steps of the fall (None: as the rise)", low=0,
-              display=(1, 200)),
-        Param("mode", "choice", "triangular", "how the amplitude shrinks",
-              choices=("triangular", "triangular2", "exp_range")),
-        _gamma(1.0, (0.99, 1.0), "exp_range: amplitude multiplier per step"),
-        Param("scale_mode", "choice", "cycle", "what a custom scale_fn is a function of",
-              choices=("cycle", "iterations"))) + _momenta(0.8, 0.9),
-        (Example({"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10}, 60),
-         Example({"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 15, "mode": "triangular2"},
-                 120, label="triangular2"),
-         Example({"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10, "step_size_down": 20,
-                  "mode": "exp_range", "gamma": 0.99}, 120, label="exp_range")),
-        "per batch", "triangles between two bounds", _lesson("CyclicLR", "15_cyclic_lr"),
-        cycles_momentum=True),
-    Entry("OneCycleLR", schedulers.OneCycleLR, schedules.one_cycle, "closed form", (
-        Param("max_lr", "float", 0.1, "peak lr", low=0.0, low_open=True, display=(1e-3, 1.0),
-              log=True),
-        Param("total_steps", "int", 1000, "steps of the whole cycle", low=1, display=(10, 1000)),
-        Param("pct_start", "float", 0.3, "fraction of the steps spent rising", low=0.0,
-              high=1.0, display=(0.05, 0.95)),
-        Param("anneal_strategy", "choice", "cos", "shape of each phase",
-              choices=("cos", "linear")),
-        Param("div_factor", "float", 25.0, "max_lr / initial lr", low=0.0, low_open=True,
-              display=(1.0, 100.0), log=True),
-        Param("final_div_factor", "float", 1e4, "initial lr / final lr", low=0.0,
-              low_open=True, display=(1.0, 1e5), log=True),
-        Param("three_phase", "bool", False, "come back to the initial lr before the end"))
+        "per epoch",
+        "staircase, stairs at chosen steps",
+        _lesson("MultiStepLR", "12_multistep_lr"),
+    ),
+    Entry(
+        "ExponentialLR",
+        schedulers.ExponentialLR,
+        schedules.exponential_decay,
+        "chainable",
+        (_gamma(0.95, (0.8, 0.999), "multiplier applied at every step"),),
+        (Example({"gamma": 0.9}, 40),),
+        "per epoch",
+        "smooth geometric decay",
+        _lesson("ExponentialLR", "10_exponential_lr"),
+    ),
+    Entry(
+        "CosineAnnealingLR",
+        schedulers.CosineAnnealingLR,
+        schedules.cosine_annealing,
+        "chainable",
+        (
+            Param(
+                "T_max",
+                "int",
+                100,
+                "steps of the fall from base lr to eta_min",
+                low=1,
+                display=(1, 500),
+            ),
+            _ETA_MIN,
+        ),
+        (Example({"T_max": 10, "eta_min": 0.0}, 30),),
+        "either",
+        "half a cosine down to `eta_min`",
+        _lesson("CosineAnnealingLR", "14_cosine_annealing_lr"),
+    ),
+    Entry(
+        "CosineAnnealingWarmRestarts",
+        schedulers.CosineAnnealingWarmRestarts,
+        schedules.cosine_warm_restarts,
+        "closed form",
+        (
+            Param("T_0", "int", 10, "length of the first cycle", low=1, display=(1, 100)),
+            Param("T_mult", "int", 2, "growth of each cycle's length", low=1, display=(1, 4)),
+            _ETA_MIN,
+        ),
+        (
+            Example({"T_0": 10, "T_mult": 1, "eta_min": 0.0}, 40),
+            Example({"T_0": 10, "T_mult": 2, "eta_min": 0.0}, 100, label="growing cycles"),
+        ),
+        "per batch (fractional epochs) or per epoch",
+        "cosine, jumping back up at each restart",
+        _lesson("Warm restarts", "21_warm_restarts"),
+    ),
+    Entry(
+        "CyclicLR",
+        schedulers.CyclicLR,
+        schedules.cyclic,
+        "closed form",
+        (
+            Param(
+                "base_lr",
+                "float",
+                0.001,
+                "lower bound of the cycle",
+                low=0.0,
+                display=(1e-4, 0.1),
+                log=True,
+            ),
+            Param(
+                "max_lr",
+                "float",
+                0.01,
+                "upper bound of the cycle",
+                low=0.0,
+                display=(1e-3, 1.0),
+                log=True,
+            ),
+            Param("step_size_up", "int", 2000, "steps of the rise", low=1, display=(1, 200)),
+            Param(
+                "step_size_down",
+                "int",
+                None,
+                "steps of the fall (None: as the rise)",
+                low=0,
+                display=(1, 200),
+            ),
+            Param(
+                "mode",
+                "choice",
+                "triangular",
+                "how the amplitude shrinks",
+                choices=("triangular", "triangular2", "exp_range"),
+            ),
+            _gamma(1.0, (0.99, 1.0), "exp_range: amplitude multiplier per step"),
+            Param(
+                "scale_mode",
+                "choice",
+                "cycle",
+                "what a custom scale_fn is a function of",
+                choices=("cycle", "iterations"),
+            ),
+        )
+        + _momenta(0.8, 0.9),
+        (
+            Example({"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 10}, 60),
+            Example(
+                {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 15, "mode": "triangular2"},
+                120,
+                label="triangular2",
+            ),
+            Example(
+                {
+                    "base_lr": 0.01,
+                    "max_lr": 0.1,
+                    "step_size_up": 10,
+                    "step_size_down": 20,
+                    "mode": "exp_range",
+                    "gamma": 0.99,
+                },
+                120,
+                label="exp_range",
+            ),
+        ),
+        "per batch",
+        "triangles between two bounds",
+        _lesson("CyclicLR", "15_cyclic_lr"),
+        cycles_momentum=True,
+    ),
+    Entry(
+        "OneCycleLR",
+        schedulers.OneCycleLR,
+        schedules.one_cycle,
+        "closed form",
+        (
+            Param(
+                "max_lr",
+                "float",
+                0.1,
+                "peak lr",
+                low=0.0,
+                low_open=True,
+                display=(1e-3, 1.0),
+                log=True,
+            ),
+            Param(
+                "total_steps", "int", 1000, "steps of the whole cycle", low=1, display=(10, 1000)
+            ),
+            Param(
+                "pct_start",
+                "float",
+                0.3,
+                "fraction of the steps spent rising",
+                low=0.0,
+                high=1.0,
+                display=(0.05, 0.95),
+            ),
+            Param(
+                "anneal_strategy", "choice", "cos", "shape of each phase", choices=("cos", "linear")
+            ),
+            Param(
+                "div_factor",
+                "float",
+                25.0,
+                "max_lr / initial lr",
+                low=0.0,
+                low_open=True,
+                display=(1.0, 100.0),
+                log=True,
+            ),
+            Param(
+                "final_div_factor",
+                "float",
+                1e4,
+                "initial lr / final lr",
+                low=0.0,
+                low_open=True,
+                display=(1.0, 1e5),
+                log=True,
+            ),
+            Param("three_phase", "bool", False, "come back to the initial lr before the end"),
+        )
         + _momenta(0.85, 0.95),
-        (Example({"max_lr": 0.1, "total_steps": 100}, 100),
-         Example({"max_lr": 0.3, "epochs": 9, "steps_per_epoch": 10, "three_phase": True,
-                  "anneal_strategy": "linear"}, 90, label="three phases, linear")),
-        "per batch", "one rise, then a long fall far below the start",
-        _lesson("One-cycle", "22_one_cycle"), cycles_momentum=True),
-    Entry("LinearLR", schedulers.LinearLR, schedules.linear, "chainable", (
-        Param("start_factor", "float", 1 / 3, "factor at step 0", low=0.0, high=1.0,
-              low_open=True, display=(0.01, 1.0)),
-        Param("end_factor", "float", 1.0, "factor from total_iters on", low=0.0, high=1.0,
-              display=(0.0, 1.0)),
-        _TOTAL_ITERS),
+        (
+            Example({"max_lr": 0.1, "total_steps": 100}, 100),
+            Example(
+                {
+                    "max_lr": 0.3,
+                    "epochs": 9,
+                    "steps_per_epoch": 10,
+                    "three_phase": True,
+                    "anneal_strategy": "linear",
+                },
+                90,
+                label="three phases, linear",
+            ),
+        ),
+        "per batch",
+        "one rise, then a long fall far below the start",
+        _lesson("One-cycle", "22_one_cycle"),
+        cycles_momentum=True,
+    ),
+    Entry(
+        "LinearLR",
+        schedulers.LinearLR,
+        schedules.linear,
+        "chainable",
+        (
+            Param(
+                "start_factor",
+                "float",
+                1 / 3,
+                "factor at step 0",
+                low=0.0,
+                high=1.0,
+                low_open=True,
+                display=(0.01, 1.0),
+            ),
+            Param(
+                "end_factor",
+                "float",
+                1.0,
+                "factor from total_iters on",
+                low=0.0,
+                high=1.0,
+                display=(0.0, 1.0),
+            ),
+            _TOTAL_ITERS,
+        ),
         (Example({"start_factor": 0.5, "end_factor": 1.0, "total_iters": 10}, 30),),
-        "either", "straight ramp, then flat", _WARMUP),
-    Entry("ConstantLR", schedulers.ConstantLR, schedules.constant, "chainable", (
-        Param("factor", "float", 1 / 3, "factor until total_iters", low=0.0, high=1.0,
-              low_open=True, display=(0.01, 1.0)),
-        _TOTAL_ITERS),
+        "either",
+        "straight ramp, then flat",
+        _WARMUP,
+    ),
+    Entry(
+        "ConstantLR",
+        schedulers.ConstantLR,
+        schedules.constant,
+        "chainable",
+        (
+            Param(
+                "factor",
+                "float",
+                1 / 3,
+                "factor until total_iters",
+                low=0.0,
+                high=1.0,
+                low_open=True,
+                display=(0.01, 1.0),
+            ),
+            _TOTAL_ITERS,
+        ),
         (Example({"factor": 0.5, "total_iters": 10}, 30),),
-        "either", "low step, then flat", _WARMUP),
-    Entry("PolynomialLR", schedulers.PolynomialLR, schedules.polynomial, "chainable", (
-        _TOTAL_ITERS,
-        Param("power", "float", 1.0, "exponent of the decay", low=0.0, display=(0.1, 5.0))),
-        (Example({"total_iters": 10, "power": 1.0}, 20),
-         Example({"total_iters": 30, "power": 2.0}, 40, label="power 2")),
-        "either", "decay to exactly 0", _lesson("Decaying to the end", "23_decay_to_end")),
-    Entry("ReduceLROnPlateau", schedulers.ReduceLROnPlateau, None, "metric", (
-        Param("mode", "choice", "min", "whether the metric should fall or rise",
-              choices=("min", "max")),
-        Param("factor", "float", 0.1, "multiplier at each cut", low=0.0, high=1.0,
-              low_open=True, high_open=True, display=(0.05, 0.95)),
-        Param("patience", "int", 10, "bad steps tolerated before a cut", low=0,
-              display=(0, 30)),
-        Param("threshold", "float", 1e-4, "improvement that counts", low=0.0,
-              display=(0.0, 0.1)),
-        Param("threshold_mode", "choice", "rel", "threshold relative or absolute",
-              choices=("rel", "abs")),
-        Param("cooldown", "int", 0, "steps after a cut before counting again", low=0,
-              display=(0, 20)),
-        Param("min_lr", "float", 0.0, "floor of the lr", low=0.0, display=(0.0, 0.01)),
-        Param("eps", "float", 1e-8, "smallest change applied", low=0.0)),
+        "either",
+        "low step, then flat",
+        _WARMUP,
+    ),
+    Entry(
+        "PolynomialLR",
+        schedulers.PolynomialLR,
+        schedules.polynomial,
+        "chainable",
+        (
+            _TOTAL_ITERS,
+            Param("power", "float", 1.0, "exponent of the decay", low=0.0, display=(0.1, 5.0)),
+        ),
+        (
+            Example({"total_iters": 10, "power": 1.0}, 20),
+            Example({"total_iters": 30, "power": 2.0}, 40, label="power 2"),
+        ),
+        "either",
+        "decay to exactly 0",
+        _lesson("Decaying to the end", "23_decay_to_end"),
+    ),
+    Entry(
+        "ReduceLROnPlateau",
+        schedulers.ReduceLROnPlateau,
+        None,
+        "metric",
+        (
+            Param(
+                "mode",
+                "choice",
+                "min",
+                "whether the metric should fall or rise",
+                choices=("min", "max"),
+            ),
+            Param(
+                "factor",
+                "float",
+                0.1,
+                "multiplier at each cut",
+                low=0.0,
+                high=1.0,
+                low_open=True,
+                high_open=True,
+                display=(0.05, 0.95),
+            ),
+            Param(
+                "patience", "int", 10, "bad steps tolerated before a cut", low=0, display=(0, 30)
+            ),
+            Param(
+                "threshold", "float", 1e-4, "improvement that counts", low=0.0, display=(0.0, 0.1)
+            ),
+            Param(
+                "threshold_mode",
+                "choice",
+                "rel",
+                "threshold relative or absolute",
+                choices=("rel", "abs"),
+            ),
+            Param(
+                "cooldown",
+                "int",
+                0,
+                "steps after a cut before counting again",
+                low=0,
+                display=(0, 20),
+            ),
+            Param("min_lr", "float", 0.0, "floor of the lr", low=0.0, display=(0.0, 0.01)),
+            Param("eps", "float", 1e-8, "smallest change applied", low=0.0),
+        ),
         (Example({"factor": 0.5, "patience": 3}, 80, metrics=_plateau_metrics()),),
-        "per epoch, with the metric", "staircase placed by the metric",
-        _lesson("ReduceLROnPlateau", "13_reduce_lr_on_plateau")),
-    Entry("SequentialLR", schedulers.SequentialLR, None, "composite", (
-        Param("schedulers", "schedulers", None, "the schedulers to run one after another"),
-        Param("milestones", "int list", [10], "steps at which the next scheduler starts",
-              low=1)),
-        (Example({"schedulers": [["LinearLR", {"start_factor": 0.1, "total_iters": 10}],
-                                 ["CosineAnnealingLR", {"T_max": 90}]],
-                  "milestones": [10]}, 100, label="warmup, then cosine"),),
-        "as its parts", "its parts one after another", _WARMUP),
-    Entry("ChainedScheduler", schedulers.ChainedScheduler, None, "composite", (
-        Param("schedulers", "schedulers", None, "chainable schedulers whose factors multiply"),),
-        (Example({"schedulers": [["ConstantLR", {"factor": 0.5, "total_iters": 10}],
-                                 ["ExponentialLR", {"gamma": 0.95}]]}, 40),),
-        "as its parts", "the product of its parts", _SCHEDULERS_LESSON),
+        "per epoch, with the metric",
+        "staircase placed by the metric",
+        _lesson("ReduceLROnPlateau", "13_reduce_lr_on_plateau"),
+    ),
+    Entry(
+        "SequentialLR",
+        schedulers.SequentialLR,
+        None,
+        "composite",
+        (
+            Param("schedulers", "schedulers", None, "the schedulers to run one after another"),
+            Param(
+                "milestones", "int list", [10], "steps at which the next scheduler starts", low=1
+            ),
+        ),
+        (
+            Example(
+                {
+                    "schedulers": [
+                        ["LinearLR", {"start_factor": 0.1, "total_iters": 10}],
+                        ["CosineAnnealingLR", {"T_max": 90}],
+                    ],
+                    "milestones": [10],
+                },
+                100,
+                label="warmup, then cosine",
+            ),
+        ),
+        "as its parts",
+        "its parts one after another",
+        _WARMUP,
+    ),
+    Entry(
+        "ChainedScheduler",
+        schedulers.ChainedScheduler,
+        None,
+        "composite",
+        (Param("schedulers", "schedulers", None, "chainable schedulers whose factors multiply"),),
+        (
+            Example(
+                {
+                    "schedulers": [
+                        ["ConstantLR", {"factor": 0.5, "total_iters": 10}],
+                        ["ExponentialLR", {"gamma": 0.95}],
+                    ]
+                },
+                40,
+            ),
+        ),
+        "as its parts",
+        "the product of its parts",
+        _SCHEDULERS_LESSON,
+    ),
 )
 
 # --- the schedules of transformers' get_scheduler (issue 12, section 2) ------------------------
 
-_NUM_WARMUP_STEPS = Param("num_warmup_steps", "int", 100, "steps of the warmup", low=0,
-                          display=(0, 200))
-_NUM_CYCLES = Param("num_cycles", "float", 0.5, "cosine periods over the decay (0.5: down once)",
-                    low=0.0, low_open=True, display=(0.25, 3.0))
+_NUM_WARMUP_STEPS = Param(
+    "num_warmup_steps", "int", 100, "steps of the warmup", low=0, display=(0, 200)
+)
+_NUM_CYCLES = Param(
+    "num_cycles",
+    "float",
+    0.5,
+    "cosine periods over the decay (0.5: down once)",
+    low=0.0,
+    low_open=True,
+    display=(0.25, 3.0),
+)
 _DECAY_LESSON = _lesson("Decaying to the end", "23_decay_to_end")
 
 _ENTRIES += (
-    Entry("WarmupCosineLR", schedulers.WarmupCosineLR, schedules.warmup_cosine, "chainable", (
-        _NUM_WARMUP_STEPS,
-        Param("num_training_steps", "int", 1000, "step where the cosine reaches the floor",
-              low=1, display=(1, 1000)),
-        _NUM_CYCLES,
-        Param("eta_min", "float", None, "floor as an lr (or give min_lr_rate, not both)",
-              low=0.0, display=(0.0, 0.05)),
-        Param("min_lr_rate", "float", None, "floor as a fraction of each group's initial lr",
-              low=0.0, high=1.0, display=(0.0, 0.5))),
-        (Example({"num_warmup_steps": 5, "num_training_steps": 50}, 60),
-         Example({"num_warmup_steps": 10, "num_training_steps": 100, "min_lr_rate": 0.1}, 110,
-                 label="floor at 10% of the lr")),
-        "per batch", "straight ramp from 0, then a cosine down to a floor", _WARMUP),
-    Entry("WarmupStableDecayLR", schedulers.WarmupStableDecayLR, schedules.warmup_stable_decay,
-          "chainable", (
-              _NUM_WARMUP_STEPS,
-              Param("num_decay_steps", "int", 200, "steps of the cooldown", low=0,
-                    display=(0, 500)),
-              Param("num_training_steps", "int", 1000,
-                    "all steps; the stable phase gets the rest", low=1, display=(1, 1000)),
-              Param("num_stable_steps", "int", None,
-                    "steps at the full lr, instead of num_training_steps", low=0,
-                    display=(0, 1000)),
-              Param("warmup_type", "choice", "linear", "shape of the warmup",
-                    choices=schedules.WARMUP_TYPES),
-              Param("decay_type", "choice", "cosine", "shape of the cooldown",
-                    choices=schedules.DECAY_TYPES),
-              Param("min_lr_ratio", "float", 0.0, "floor as a fraction of the initial lr",
-                    low=0.0, high=1.0, display=(0.0, 0.5)),
-              _NUM_CYCLES),
-          (Example({"num_warmup_steps": 5, "num_decay_steps": 10, "num_training_steps": 50}, 60),
-           Example({"num_warmup_steps": 10, "num_decay_steps": 30, "num_training_steps": 100,
-                    "decay_type": "1-sqrt"}, 110, label="1-sqrt cooldown")),
-          "per batch", "warmup, long flat stretch, short cooldown", _DECAY_LESSON),
-    Entry("InverseSqrtLR", schedulers.InverseSqrtLR, schedules.inverse_sqrt, "chainable", (
-        _NUM_WARMUP_STEPS,
-        Param("timescale", "int", None, "steps over which the decay acts (None: the warmup's)",
-              low=1, display=(1, 1000))),
-        (Example({"num_warmup_steps": 5}, 60),
-         Example({"num_warmup_steps": 10, "timescale": 50}, 200, label="timescale 50")),
-        "per batch", "straight ramp from 0, then a slow 1/sqrt(t) fall", _WARMUP),
+    Entry(
+        "WarmupCosineLR",
+        schedulers.WarmupCosineLR,
+        schedules.warmup_cosine,
+        "chainable",
+        (
+            _NUM_WARMUP_STEPS,
+            Param(
+                "num_training_steps",
+                "int",
+                1000,
+                "step where the cosine reaches the floor",
+                low=1,
+                display=(1, 1000),
+            ),
+            _NUM_CYCLES,
+            Param(
+                "eta_min",
+                "float",
+                None,
+                "floor as an lr (or give min_lr_rate, not both)",
+                low=0.0,
+                display=(0.0, 0.05),
+            ),
+            Param(
+                "min_lr_rate",
+                "float",
+                None,
+                "floor as a fraction of each group's initial lr",
+                low=0.0,
+                high=1.0,
+                display=(0.0, 0.5),
+            ),
+        ),
+        (
+            Example({"num_warmup_steps": 5, "num_training_steps": 50}, 60),
+            Example(
+                {"num_warmup_steps": 10, "num_training_steps": 100, "min_lr_rate": 0.1},
+                110,
+                label="floor at 10% of the lr",
+            ),
+        ),
+        "per batch",
+        "straight ramp from 0, then a cosine down to a floor",
+        _WARMUP,
+    ),
+    Entry(
+        "WarmupStableDecayLR",
+        schedulers.WarmupStableDecayLR,
+        schedules.warmup_stable_decay,
+        "chainable",
+        (
+            _NUM_WARMUP_STEPS,
+            Param("num_decay_steps", "int", 200, "steps of the cooldown", low=0, display=(0, 500)),
+            Param(
+                "num_training_steps",
+                "int",
+                1000,
+                "all steps; the stable phase gets the rest",
+                low=1,
+                display=(1, 1000),
+            ),
+            Param(
+                "num_stable_steps",
+                "int",
+                None,
+                "steps at the full lr, instead of num_training_steps",
+                low=0,
+                display=(0, 1000),
+            ),
+            Param(
+                "warmup_type",
+                "choice",
+                "linear",
+                "shape of the warmup",
+                choices=schedules.WARMUP_TYPES,
+            ),
+            Param(
+                "decay_type",
+                "choice",
+                "cosine",
+                "shape of the cooldown",
+                choices=schedules.DECAY_TYPES,
+            ),
+            Param(
+                "min_lr_ratio",
+                "float",
+                0.0,
+                "floor as a fraction of the initial lr",
+                low=0.0,
+                high=1.0,
+                display=(0.0, 0.5),
+            ),
+            _NUM_CYCLES,
+        ),
+        (
+            Example({"num_warmup_steps": 5, "num_decay_steps": 10, "num_training_steps": 50}, 60),
+            Example(
+                {
+                    "num_warmup_steps": 10,
+                    "num_decay_steps": 30,
+                    "num_training_steps": 100,
+                    "decay_type": "1-sqrt",
+                },
+                110,
+                label="1-sqrt cooldown",
+            ),
+        ),
+        "per batch",
+        "warmup, long flat stretch, short cooldown",
+        _DECAY_LESSON,
+    ),
+    Entry(
+        "InverseSqrtLR",
+        schedulers.InverseSqrtLR,
+        schedules.inverse_sqrt,
+        "chainable",
+        (
+            _NUM_WARMUP_STEPS,
+            Param(
+                "timescale",
+                "int",
+                None,
+                "steps over which the decay acts (None: the warmup's)",
+                low=1,
+                display=(1, 1000),
+            ),
+        ),
+        (
+            Example({"num_warmup_steps": 5}, 60),
+            Example({"num_warmup_steps": 10, "timescale": 50}, 200, label="timescale 50"),
+        ),
+        "per batch",
+        "straight ramp from 0, then a slow 1/sqrt(t) fall",
+        _WARMUP,
+    ),
 )
 
 SCHEDULERS = {entry.name: entry for entry in _ENTRIES}
@@ -416,8 +865,9 @@ def get(name):
     """
     key = name.__name__ if isinstance(name, type) else name
     if not isinstance(key, str) or key not in SCHEDULERS:
-        raise ValueError(f"name must be one of lrlib's schedulers ({', '.join(NAMES)}), "
-                         f"got {name!r}")
+        raise ValueError(
+            f"name must be one of lrlib's schedulers ({', '.join(NAMES)}), got {name!r}"
+        )
     return SCHEDULERS[key]
 
 
@@ -447,7 +897,8 @@ def build(name, optimizer, library=None, **kwargs):
     if parts is not None:
         kwargs["schedulers"] = [
             build(p[0], optimizer, library, **dict(p[1])) if isinstance(p, (list, tuple)) else p
-            for p in parts]
+            for p in parts
+        ]
     cls = getattr(library, name) if library is not None else SCHEDULERS[name].cls
     if name == "ChainedScheduler":
         return cls(kwargs.pop("schedulers"), optimizer=optimizer, **kwargs)
@@ -457,4 +908,3 @@ def build(name, optimizer, library=None, **kwargs):
 def to_json():
     """The whole registry as plain data (for the explorer page): a list of entries' dicts."""
     return [entry.to_json() for entry in _ENTRIES]
-

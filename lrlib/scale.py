@@ -6,6 +6,7 @@ script sees once the data is split over processes and gradients are
 accumulated. :func:`total_steps` gives the count that PyTorch's
 ``DistributedSampler`` and Lightning's training loop produce.
 """
+
 import math
 
 import numpy as np
@@ -21,8 +22,14 @@ def _count(name, value, minimum):
     return int(value)
 
 
-def total_steps(dataset_size: int, batch_size: int, epochs: int = 1, devices: int = 1,
-                accumulate_grad_batches: int = 1, drop_last: bool = False) -> int:
+def total_steps(
+    dataset_size: int,
+    batch_size: int,
+    epochs: int = 1,
+    devices: int = 1,
+    accumulate_grad_batches: int = 1,
+    drop_last: bool = False,
+) -> int:
     """The number of optimizer steps of a run, as each process counts them.
 
     With ``N = dataset_size`` examples, ``W = devices`` processes (all

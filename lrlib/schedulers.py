@@ -9,6 +9,7 @@ is the ratio of consecutive values of the closed-form schedule.
 Unlike torch, every argument is checked at construction: a bad value raises
 ``ValueError`` or ``TypeError`` naming the parameter and the value received.
 """
+
 import math
 import numbers
 import types
@@ -23,16 +24,30 @@ from torch.optim import lr_scheduler as _torch
 from . import schedules
 
 __all__ = [
-    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR",
+    "LRScheduler",
+    "LambdaLR",
+    "MultiplicativeLR",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
     "CosineAnnealingLR",
-    "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LinearLR", "ConstantLR",
-    "PolynomialLR", "ReduceLROnPlateau", "SequentialLR", "ChainedScheduler", "preview",
+    "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "OneCycleLR",
+    "LinearLR",
+    "ConstantLR",
+    "PolynomialLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "ChainedScheduler",
+    "preview",
 ]
 
 LRScheduler = _torch.LRScheduler
 
 
 # --- argument checks -------------------------------------------------------------------
+
 
 def _describe(value):
     text = repr(value)
@@ -43,7 +58,8 @@ def _check_optimizer(optimizer):
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
             f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__} "
-            f"{_describe(optimizer)}; build one first, e.g. torch.optim.SGD(model.parameters(), lr=0.1)")
+            f"{_describe(optimizer)}; build one first, e.g. torch.optim.SGD(model.parameters(), lr=0.1)"
+        )
     return optimizer
 
 
@@ -61,11 +77,17 @@ def _check_real(name, value, low=None, high=None, low_open=False, high_open=Fals
     A 0-d real tensor (``torch.tensor(0.01)``, which torch's optimizers and schedulers
     accept) comes back as a float, so it never aliases the caller's tensor.
     """
-    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.is_complex() \
-            and value.dtype != torch.bool:
+    if (
+        isinstance(value, torch.Tensor)
+        and value.ndim == 0
+        and not value.is_complex()
+        and value.dtype != torch.bool
+    ):
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {_describe(value)}")
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__} {_describe(value)}"
+        )
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {_describe(value)}")
     too_low = low is not None and (value <= low if low_open else value < low)
@@ -81,7 +103,9 @@ def _check_real(name, value, low=None, high=None, low_open=False, high_open=Fals
 
 def _check_choice(name, value, choices):
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {_describe(value)}")
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {_describe(value)}"
+        )
     return value
 
 
@@ -96,8 +120,10 @@ def _per_group(name, optimizer, value, **limits):
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:
-            raise ValueError(f"{name} must have one value per parameter group ({n}), "
-                             f"got {len(value)}: {_describe(value)}")
+            raise ValueError(
+                f"{name} must have one value per parameter group ({n}), "
+                f"got {len(value)}: {_describe(value)}"
+            )
         return [_check_real(f"{name}[{i}]", v, **limits) for i, v in enumerate(value)]
     return [_check_real(name, value, **limits)] * n
 
@@ -115,7 +141,8 @@ def _check_last_epoch(last_epoch, optimizer):
                     f"last_epoch={last_epoch} resumes a schedule, but param_groups[{i}] of the "
                     f"optimizer has no 'initial_lr': load the optimizer's state_dict (saved while "
                     f"the scheduler ran) before building the scheduler, or leave last_epoch=-1 and "
-                    f"load the scheduler's state_dict instead")
+                    f"load the scheduler's state_dict instead"
+                )
     return last_epoch
 
 
@@ -143,12 +170,14 @@ STEP_ORDER_WARNING = (
     "optimizer.step() (or scaler.step(optimizer)) before scheduler.step() and "
     "scaler.get_scale() dropped during the first iteration, the scaler skipped the step "
     "and nothing is wrong (at most the first lr of the schedule was not used); otherwise "
-    "swap the two calls.")
+    "swap the two calls."
+)
 
 STEP_OVERRIDDEN_WARNING = (
     "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
     "initialization. Please, make sure to call `optimizer.step()` before "
-    f"`lr_scheduler.step()`. See more details at {_HOW_TO}")
+    f"`lr_scheduler.step()`. See more details at {_HOW_TO}"
+)
 
 
 _COMPOSITE_LOADING = []  # non-empty while SequentialLR/ChainedScheduler loads its parts
@@ -184,7 +213,9 @@ def _warn_if_resumed_lrs_differ(scheduler, state):
                 f"built then applies its start factor a second time. Safe order: build the "
                 f"optimizer and the scheduler, then load both states: "
                 f"optimizer.load_state_dict(...), then scheduler.load_state_dict(...).",
-                UserWarning, stacklevel=3)
+                UserWarning,
+                stacklevel=3,
+            )
             return
 
 
@@ -228,15 +259,18 @@ class _Schedule(LRScheduler):
                 group["lr"].fill_(float(lr))
             else:
                 group["lr"] = lr
-        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"]
-                         for g in groups]
+        self._last_lr = [
+            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"] for g in groups
+        ]
 
     def _warn_on_step_order(self):
         step = self.optimizer.step
         if not (hasattr(step, "_wrapped_by_lr_sched") or hasattr(step, "_with_counter")):
             warnings.warn(STEP_OVERRIDDEN_WARNING, UserWarning, stacklevel=3)
-        elif not (getattr(self.optimizer, "_opt_called", False)
-                  or getattr(self.optimizer, "_step_count", 0) >= 1):
+        elif not (
+            getattr(self.optimizer, "_opt_called", False)
+            or getattr(self.optimizer, "_step_count", 0) >= 1
+        ):
             warnings.warn(STEP_ORDER_WARNING, UserWarning, stacklevel=3)
 
     def load_state_dict(self, state_dict):
@@ -246,8 +280,12 @@ class _Schedule(LRScheduler):
 
     def _warn_if_called_outside_step(self):
         if not getattr(self, "_get_lr_called_within_step", True):
-            warnings.warn("To get the last learning rate computed by the scheduler, "
-                          "please use `get_last_lr()`.", UserWarning, stacklevel=3)
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, "
+                "please use `get_last_lr()`.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     _is_initial = False
 
@@ -269,6 +307,7 @@ class _Schedule(LRScheduler):
 
 # --- a factor given by a function ---------------------------------------------------------
 
+
 def _check_lr_lambdas(optimizer, lr_lambda):
     """One callable per parameter group, from a callable or a list/tuple of len(param_groups).
 
@@ -279,18 +318,22 @@ def _check_lr_lambdas(optimizer, lr_lambda):
     n = len(optimizer.param_groups)
     if isinstance(lr_lambda, (list, tuple)):
         if len(lr_lambda) != n:
-            raise ValueError(f"Expected {n} lr_lambdas, but got {len(lr_lambda)}: lr_lambda "
-                             f"must be one function, or a list of one function per parameter "
-                             f"group ({n}), got {_describe(lr_lambda)}")
+            raise ValueError(
+                f"Expected {n} lr_lambdas, but got {len(lr_lambda)}: lr_lambda "
+                f"must be one function, or a list of one function per parameter "
+                f"group ({n}), got {_describe(lr_lambda)}"
+            )
         lambdas = list(lr_lambda)
     else:
         lambdas = [lr_lambda] * n
     for i, fn in enumerate(lambdas):
         if not callable(fn):
             where = f"lr_lambda[{i}]" if isinstance(lr_lambda, (list, tuple)) else "lr_lambda"
-            raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}: "
-                            f"{where} must be a function of the step returning a factor, "
-                            f"e.g. lambda step: 0.95 ** step, got {_describe(fn)}")
+            raise TypeError(
+                f"lr_lambda should be a function, but got {type(fn).__name__}: "
+                f"{where} must be a function of the step returning a factor, "
+                f"e.g. lambda step: 0.95 ** step, got {_describe(fn)}"
+            )
     return lambdas
 
 
@@ -300,10 +343,15 @@ class _LambdaState:
 
     def state_dict(self):
         """The scheduler's state; ``lr_lambdas`` holds None or a callable object's ``__dict__``."""
-        state = {key: value for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
-                               for fn in self.lr_lambdas]
+        state = {
+            key: value
+            for key, value in self.__dict__.items()
+            if key not in ("optimizer", "lr_lambdas")
+        }
+        state["lr_lambdas"] = [
+            None if isinstance(fn, types.FunctionType) else fn.__dict__.copy()
+            for fn in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict):
@@ -353,11 +401,13 @@ class MultiplicativeLR(_LambdaState, _Schedule):
         if self._is_initial_step():
             return _current_lrs(self.optimizer)
         t = self.last_epoch
-        return [group["lr"] * fn(t)
-                for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+        return [
+            group["lr"] * fn(t) for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups)
+        ]
 
 
 # --- decays by gamma -------------------------------------------------------------------
+
 
 class StepLR(_Schedule):
     """Multiply the lr by ``gamma`` every ``step_size`` steps: ``lr = base_lr * gamma ** (t // step_size)``."""
@@ -373,13 +423,16 @@ class StepLR(_Schedule):
         t = self.last_epoch
         if t == 0:
             return _current_lrs(self.optimizer)
-        decays = (schedules.step_decay_count(t, self.step_size)
-                  - schedules.step_decay_count(t - 1, self.step_size))
-        return self._scaled(self.gamma ** decays)
+        decays = schedules.step_decay_count(t, self.step_size) - schedules.step_decay_count(
+            t - 1, self.step_size
+        )
+        return self._scaled(self.gamma**decays)
 
     def _get_closed_form_lr(self):
-        return [schedules.step_decay(self.last_epoch, base_lr, self.step_size, self.gamma)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.step_decay(self.last_epoch, base_lr, self.step_size, self.gamma)
+            for base_lr in self.base_lrs
+        ]
 
 
 class MultiStepLR(_Schedule):
@@ -388,8 +441,10 @@ class MultiStepLR(_Schedule):
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
         _check_optimizer(optimizer)
         if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
-            raise TypeError(f"milestones must be a list of ints, got {type(milestones).__name__} "
-                            f"{_describe(milestones)}")
+            raise TypeError(
+                f"milestones must be a list of ints, got {type(milestones).__name__} "
+                f"{_describe(milestones)}"
+            )
         milestones = list(milestones)
         for i, m in enumerate(milestones):
             _check_int(f"milestones[{i}]", m, 1)
@@ -405,14 +460,16 @@ class MultiStepLR(_Schedule):
         t = self.last_epoch
         if t not in self.milestones:  # the count of milestones reached changes only here
             return _current_lrs(self.optimizer)
-        decays = (schedules.multistep_decay_count(t, self._sorted_milestones)
-                  - schedules.multistep_decay_count(t - 1, self._sorted_milestones))
-        return self._scaled(self.gamma ** decays)
+        decays = schedules.multistep_decay_count(
+            t, self._sorted_milestones
+        ) - schedules.multistep_decay_count(t - 1, self._sorted_milestones)
+        return self._scaled(self.gamma**decays)
 
     def _get_closed_form_lr(self):
-        return [schedules.multistep_decay(self.last_epoch, base_lr, self._sorted_milestones,
-                                          self.gamma)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.multistep_decay(self.last_epoch, base_lr, self._sorted_milestones, self.gamma)
+            for base_lr in self.base_lrs
+        ]
 
 
 class ExponentialLR(_Schedule):
@@ -431,11 +488,14 @@ class ExponentialLR(_Schedule):
         return self._scaled(self.gamma)
 
     def _get_closed_form_lr(self):
-        return [schedules.exponential_decay(self.last_epoch, base_lr, self.gamma)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.exponential_decay(self.last_epoch, base_lr, self.gamma)
+            for base_lr in self.base_lrs
+        ]
 
 
 # --- cosine ------------------------------------------------------------------------------
+
 
 class CosineAnnealingLR(_Schedule):
     """Cosine from base_lr to eta_min over T_max steps: ``eta_min + (base_lr - eta_min)(1 + cos(pi t / T_max)) / 2``.
@@ -461,14 +521,18 @@ class CosineAnnealingLR(_Schedule):
             # leaving the trough, where the unit cosine is 0 and no ratio exists: the rise
             # mirrors the first fall, unit(0) - unit(1)
             rise = self._unit(0) - self._unit(1)
-            return [group["lr"] + (base_lr - eta_min) * rise
-                    for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups)]
+            return [
+                group["lr"] + (base_lr - eta_min) * rise
+                for base_lr, group in zip(self.base_lrs, self.optimizer.param_groups)
+            ]
         ratio = self._unit(t) / self._unit(t - 1)
         return [ratio * (group["lr"] - eta_min) + eta_min for group in self.optimizer.param_groups]
 
     def _get_closed_form_lr(self):
-        return [schedules.cosine_annealing(self.last_epoch, base_lr, self.T_max, self.eta_min)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.cosine_annealing(self.last_epoch, base_lr, self.T_max, self.eta_min)
+            for base_lr in self.base_lrs
+        ]
 
 
 class CosineAnnealingWarmRestarts(_Schedule):
@@ -488,8 +552,10 @@ class CosineAnnealingWarmRestarts(_Schedule):
 
     def get_lr(self):
         self._warn_if_called_outside_step()
-        return [schedules.cosine_annealing(self.T_cur, base_lr, self.T_i, self.eta_min)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.cosine_annealing(self.T_cur, base_lr, self.T_i, self.eta_min)
+            for base_lr in self.base_lrs
+        ]
 
     def step(self, epoch=None):
         """Advance one step, or jump to ``epoch`` (a float is allowed: a fraction of an epoch)."""
@@ -518,11 +584,14 @@ def _set_group(group, key, value):
 
 
 def _group_values(optimizer, key):
-    return [g[key].clone() if isinstance(g[key], torch.Tensor) else g[key]
-            for g in optimizer.param_groups]
+    return [
+        g[key].clone() if isinstance(g[key], torch.Tensor) else g[key]
+        for g in optimizer.param_groups
+    ]
 
 
 # --- cycles ------------------------------------------------------------------------------
+
 
 def _momentum_key(scheduler_name, optimizer):
     """'betas' for Adam-like optimizers (beta1 is cycled), 'momentum' for SGD-like ones."""
@@ -530,9 +599,11 @@ def _momentum_key(scheduler_name, optimizer):
         return "betas"
     if "momentum" in optimizer.defaults:
         return "momentum"
-    raise ValueError(f"cycle_momentum=True needs an optimizer with momentum or betas, but "
-                     f"{type(optimizer).__name__} has neither; pass cycle_momentum=False to "
-                     f"{scheduler_name}")
+    raise ValueError(
+        f"cycle_momentum=True needs an optimizer with momentum or betas, but "
+        f"{type(optimizer).__name__} has neither; pass cycle_momentum=False to "
+        f"{scheduler_name}"
+    )
 
 
 def _set_momentum(group, key, value):
@@ -547,10 +618,12 @@ def _check_momentum_bounds(optimizer, base_momentum, max_momentum):
     top = _per_group("max_momentum", optimizer, max_momentum, low=0.0, high=1.0, high_open=True)
     for i, (b, m) in enumerate(zip(base, top)):
         if b > m:
-            raise ValueError(f"base_momentum must be <= max_momentum (momentum falls from "
-                             f"max_momentum to base_momentum as the lr rises), got "
-                             f"base_momentum={_describe(b)} > max_momentum={_describe(m)}"
-                             + (f" for parameter group {i}" if len(base) > 1 else ""))
+            raise ValueError(
+                f"base_momentum must be <= max_momentum (momentum falls from "
+                f"max_momentum to base_momentum as the lr rises), got "
+                f"base_momentum={_describe(b)} > max_momentum={_describe(m)}"
+                + (f" for parameter group {i}" if len(base) > 1 else "")
+            )
     return base, top
 
 
@@ -569,20 +642,38 @@ class CyclicLR(_Schedule):
     beta1) moves the other way, from max_momentum down to base_momentum at the lr's peak.
     """
 
-    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None,
-                 mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle",
-                 cycle_momentum=True, base_momentum=0.8, max_momentum=0.9, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        base_lr,
+        max_lr,
+        step_size_up=2000,
+        step_size_down=None,
+        mode="triangular",
+        gamma=1.0,
+        scale_fn=None,
+        scale_mode="cycle",
+        cycle_momentum=True,
+        base_momentum=0.8,
+        max_momentum=0.9,
+        last_epoch=-1,
+    ):
         _check_optimizer(optimizer)
         base_lrs = _per_group("base_lr", optimizer, base_lr, low=0.0)
         self.max_lrs = _per_group("max_lr", optimizer, max_lr, low=0.0)
         for i, (b, m) in enumerate(zip(base_lrs, self.max_lrs)):
             if b > m:
-                raise ValueError(f"base_lr must be <= max_lr, got base_lr={_describe(b)} > "
-                                 f"max_lr={_describe(m)}"
-                                 + (f" for parameter group {i}" if len(base_lrs) > 1 else ""))
+                raise ValueError(
+                    f"base_lr must be <= max_lr, got base_lr={_describe(b)} > "
+                    f"max_lr={_describe(m)}"
+                    + (f" for parameter group {i}" if len(base_lrs) > 1 else "")
+                )
         self.step_size_up = _check_int("step_size_up", step_size_up, 1)
-        self.step_size_down = (self.step_size_up if step_size_down is None
-                               else _check_int("step_size_down", step_size_down, 0))
+        self.step_size_down = (
+            self.step_size_up
+            if step_size_down is None
+            else _check_int("step_size_down", step_size_down, 0)
+        )
         self.mode = _check_choice("mode", mode, ("triangular", "triangular2", "exp_range"))
         self.gamma = _check_gamma(gamma)
         if scale_fn is not None and not callable(scale_fn):
@@ -599,10 +690,12 @@ class CyclicLR(_Schedule):
             self._momentum_key = _momentum_key("CyclicLR", optimizer)
             self.use_beta1 = self._momentum_key == "betas"
             self.base_momentums, self.max_momentums = _check_momentum_bounds(
-                optimizer, base_momentum, max_momentum)
+                optimizer, base_momentum, max_momentum
+            )
             if last_epoch == -1:
-                _start_momentum_cycle(optimizer, self._momentum_key, self.base_momentums,
-                                      self.max_momentums)
+                _start_momentum_cycle(
+                    optimizer, self._momentum_key, self.base_momentums, self.max_momentums
+                )
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -610,14 +703,20 @@ class CyclicLR(_Schedule):
         self._warn_if_called_outside_step()
         t = self.last_epoch
         cycle, height = schedules.cyclic_position(t, self.step_size_up, self.step_size_down)
-        scale = schedules.cyclic_scale(t, cycle, self.mode, self.gamma, self._scale_fn_custom,
-                                       self.scale_mode)
+        scale = schedules.cyclic_scale(
+            t, cycle, self.mode, self.gamma, self._scale_fn_custom, self.scale_mode
+        )
         if self.cycle_momentum:  # inversely to the lr: from max_momentum down to base_momentum
-            for group, b, m in zip(self.optimizer.param_groups, self.base_momentums,
-                                   self.max_momentums):
-                _set_momentum(group, self._momentum_key, schedules.cyclic_value(m, b, height, scale))
-        return [schedules.cyclic_value(base_lr, max_lr, height, scale)
-                for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+            for group, b, m in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums
+            ):
+                _set_momentum(
+                    group, self._momentum_key, schedules.cyclic_value(m, b, height, scale)
+                )
+        return [
+            schedules.cyclic_value(base_lr, max_lr, height, scale)
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)
+        ]
 
     def _init_scale_fn(self):
         """``_scale_fn_ref``, as torch names it: the built-in scale of ``mode`` (a function)."""
@@ -658,29 +757,48 @@ class OneCycleLR(_Schedule):
     :func:`lrlib.schedules.one_cycle`. Stepping past ``total_steps`` raises ValueError.
     """
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        max_lr,
+        total_steps=None,
+        epochs=None,
+        steps_per_epoch=None,
+        pct_start=0.3,
+        anneal_strategy="cos",
+        cycle_momentum=True,
+        base_momentum=0.85,
+        max_momentum=0.95,
+        div_factor=25.0,
+        final_div_factor=1e4,
+        three_phase=False,
+        last_epoch=-1,
+    ):
         _check_optimizer(optimizer)
         if epochs is not None or steps_per_epoch is not None:
             if epochs is None or steps_per_epoch is None:
                 missing = "epochs" if epochs is None else "steps_per_epoch"
-                raise ValueError(f"OneCycleLR needs both epochs and steps_per_epoch, got {missing}=None")
+                raise ValueError(
+                    f"OneCycleLR needs both epochs and steps_per_epoch, got {missing}=None"
+                )
             epochs = _check_int("epochs", epochs, 1)
             steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
         if total_steps is not None:
             total_steps = _check_int("total_steps", total_steps, 1)
             if epochs is not None and total_steps != epochs * steps_per_epoch:
-                raise ValueError(f"total_steps={total_steps} disagrees with epochs * steps_per_epoch "
-                                 f"= {epochs} * {steps_per_epoch} = {epochs * steps_per_epoch}; "
-                                 f"give one or the other")
+                raise ValueError(
+                    f"total_steps={total_steps} disagrees with epochs * steps_per_epoch "
+                    f"= {epochs} * {steps_per_epoch} = {epochs * steps_per_epoch}; "
+                    f"give one or the other"
+                )
             self.total_steps = total_steps
         elif epochs is not None:
             self.total_steps = epochs * steps_per_epoch
         else:
-            raise ValueError("OneCycleLR needs total_steps, or epochs and steps_per_epoch; "
-                             "got total_steps=None, epochs=None, steps_per_epoch=None")
+            raise ValueError(
+                "OneCycleLR needs total_steps, or epochs and steps_per_epoch; "
+                "got total_steps=None, epochs=None, steps_per_epoch=None"
+            )
         self.pct_start = _check_real("pct_start", pct_start, low=0.0, high=1.0)
         self.three_phase = _check_bool("three_phase", three_phase)
         self._phases = schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)
@@ -691,9 +809,12 @@ class OneCycleLR(_Schedule):
                     f"pct_start={_describe(pct_start)} with total_steps={self.total_steps} leaves "
                     f"a phase of the cycle with no steps (phases end at steps "
                     f"{', '.join(f'{p[0]:.4g}' for p in self._phases)}); "
-                    f"raise total_steps or move pct_start towards 0.5")
+                    f"raise total_steps or move pct_start towards 0.5"
+                )
             start = end
-        self._anneal_func_type = _check_choice("anneal_strategy", anneal_strategy, ("cos", "linear"))
+        self._anneal_func_type = _check_choice(
+            "anneal_strategy", anneal_strategy, ("cos", "linear")
+        )
         max_lrs = _per_group("max_lr", optimizer, max_lr, low=0.0, low_open=True)
         div_factor = _check_real("div_factor", div_factor, low=0.0, low_open=True)
         final_div_factor = _check_real("final_div_factor", final_div_factor, low=0.0, low_open=True)
@@ -707,8 +828,9 @@ class OneCycleLR(_Schedule):
         if self.cycle_momentum:
             self._momentum_key = _momentum_key("OneCycleLR", optimizer)
             self.use_beta1 = self._momentum_key == "betas"
-            base_momentums, max_momentums = _check_momentum_bounds(optimizer, base_momentum,
-                                                                   max_momentum)
+            base_momentums, max_momentums = _check_momentum_bounds(
+                optimizer, base_momentum, max_momentum
+            )
             if last_epoch == -1:
                 _start_momentum_cycle(optimizer, self._momentum_key, base_momentums, max_momentums)
         super().__init__(optimizer, last_epoch)
@@ -720,17 +842,31 @@ class OneCycleLR(_Schedule):
             raise ValueError(
                 f"OneCycleLR was stepped {t} times but total_steps is {self.total_steps}: "
                 f"build it with the number of optimizer steps the training really takes "
-                f"(epochs * batches per epoch, counted after gradient accumulation)")
+                f"(epochs * batches per epoch, counted after gradient accumulation)"
+            )
         phase, pct = schedules.one_cycle_position(t, self._phases)
         _, start, end = self._phases[phase]
         lrs = []
         for group in self.optimizer.param_groups:
-            lrs.append(schedules.anneal(group[self._LR_KEYS[start]], group[self._LR_KEYS[end]], pct,
-                                        self._anneal_func_type))
+            lrs.append(
+                schedules.anneal(
+                    group[self._LR_KEYS[start]],
+                    group[self._LR_KEYS[end]],
+                    pct,
+                    self._anneal_func_type,
+                )
+            )
             if self.cycle_momentum:
-                _set_momentum(group, self._momentum_key, schedules.anneal(
-                    group[self._MOMENTUM_KEYS[start]], group[self._MOMENTUM_KEYS[end]], pct,
-                    self._anneal_func_type))
+                _set_momentum(
+                    group,
+                    self._momentum_key,
+                    schedules.anneal(
+                        group[self._MOMENTUM_KEYS[start]],
+                        group[self._MOMENTUM_KEYS[end]],
+                        pct,
+                        self._anneal_func_type,
+                    ),
+                )
         return lrs
 
     # the param-group entries holding each named point of the cycle, for the lr and the momentum
@@ -740,17 +876,20 @@ class OneCycleLR(_Schedule):
 
 # --- warmup and decay to the end -----------------------------------------------------------
 
+
 class LinearLR(_Schedule):
     """Scale the lr by a factor moving linearly from start_factor to end_factor over total_iters steps.
 
     ``lr = base_lr * (start + (end - start) * min(t, total_iters) / total_iters)``.
     """
 
-    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
-                 last_epoch=-1):
+    def __init__(
+        self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1
+    ):
         _check_optimizer(optimizer)
-        self.start_factor = _check_real("start_factor", start_factor, low=0.0, high=1.0,
-                                        low_open=True)
+        self.start_factor = _check_real(
+            "start_factor", start_factor, low=0.0, high=1.0, low_open=True
+        )
         self.end_factor = _check_real("end_factor", end_factor, low=0.0, high=1.0)
         self.total_iters = _check_int("total_iters", total_iters, 1)
         super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
@@ -765,13 +904,17 @@ class LinearLR(_Schedule):
             return self._scaled(self._unit(0))
         if self._is_initial_step() or t > self.total_iters:
             return _current_lrs(self.optimizer)
-        return self._scaled(schedules.linear_factor(t, self.start_factor, self.end_factor,
-                                                    self.total_iters))
+        return self._scaled(
+            schedules.linear_factor(t, self.start_factor, self.end_factor, self.total_iters)
+        )
 
     def _get_closed_form_lr(self):
-        return [schedules.linear(self.last_epoch, base_lr, self.start_factor, self.end_factor,
-                                 self.total_iters)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.linear(
+                self.last_epoch, base_lr, self.start_factor, self.end_factor, self.total_iters
+            )
+            for base_lr in self.base_lrs
+        ]
 
 
 class ConstantLR(_Schedule):
@@ -796,8 +939,10 @@ class ConstantLR(_Schedule):
         return self._scaled(self._unit(t) / self._unit(t - 1))
 
     def _get_closed_form_lr(self):
-        return [schedules.constant(self.last_epoch, base_lr, self.factor, self.total_iters)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.constant(self.last_epoch, base_lr, self.factor, self.total_iters)
+            for base_lr in self.base_lrs
+        ]
 
 
 class PolynomialLR(_Schedule):
@@ -817,11 +962,14 @@ class PolynomialLR(_Schedule):
         return self._scaled(schedules.polynomial_factor(t, self.total_iters, self.power))
 
     def _get_closed_form_lr(self):
-        return [schedules.polynomial(self.last_epoch, base_lr, self.total_iters, self.power)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.polynomial(self.last_epoch, base_lr, self.total_iters, self.power)
+            for base_lr in self.base_lrs
+        ]
 
 
 # --- on plateau ----------------------------------------------------------------------------
+
 
 class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
     """Multiply the lr by ``factor`` once the metric has not improved for more than ``patience`` steps.
@@ -832,8 +980,18 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
     before bad steps are counted again.
     """
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(
+        self,
+        optimizer,
+        mode="min",
+        factor=0.1,
+        patience=10,
+        threshold=1e-4,
+        threshold_mode="rel",
+        cooldown=0,
+        min_lr=0,
+        eps=1e-8,
+    ):
         _check_optimizer(optimizer)
         _check_choice("mode", mode, ("min", "max"))
         _check_real("factor", factor, low=0.0, high=1.0, low_open=True, high_open=True)
@@ -846,27 +1004,39 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
         else:
             _check_real("min_lr", min_lr, low=0.0)
         _check_real("eps", eps, low=0.0)
-        super().__init__(optimizer, mode=mode, factor=factor, patience=patience,
-                         threshold=threshold, threshold_mode=threshold_mode, cooldown=cooldown,
-                         min_lr=min_lr, eps=eps)
+        super().__init__(
+            optimizer,
+            mode=mode,
+            factor=factor,
+            patience=patience,
+            threshold=threshold,
+            threshold_mode=threshold_mode,
+            cooldown=cooldown,
+            min_lr=min_lr,
+            eps=eps,
+        )
 
     def step(self, metrics, epoch=None):
         """Record this step's metric (e.g. the validation loss) and cut the lr if it has plateaued."""
         try:
             current = float(metrics)
         except (TypeError, ValueError):
-            raise TypeError(f"metrics must be a number (e.g. the validation loss), got "
-                            f"{_describe(metrics)}") from None
+            raise TypeError(
+                f"metrics must be a number (e.g. the validation loss), got {_describe(metrics)}"
+            ) from None
         if not math.isfinite(current):
-            raise ValueError(f"metrics must be finite, got {current!r}: the training has diverged, "
-                             f"a plateau scheduler cannot help")
+            raise ValueError(
+                f"metrics must be finite, got {current!r}: the training has diverged, "
+                f"a plateau scheduler cannot help"
+            )
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
             warnings.warn(_torch.EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self.last_epoch = epoch
-        if schedules.plateau_improved(current, self.best, self.mode, self.threshold,
-                                      self.threshold_mode):
+        if schedules.plateau_improved(
+            current, self.best, self.mode, self.threshold, self.threshold_mode
+        ):
             self.best = current
             self.num_bad_epochs = 0
         else:
@@ -878,8 +1048,10 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
             self._reduce_lr(epoch)
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"]
-                         for g in self.optimizer.param_groups]
+        self._last_lr = [
+            g["lr"].clone() if isinstance(g["lr"], torch.Tensor) else g["lr"]
+            for g in self.optimizer.param_groups
+        ]
 
     def _is_better(self, a, best):
         return schedules.plateau_improved(a, best, self.mode, self.threshold, self.threshold_mode)
@@ -895,7 +1067,8 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
                     f"a new param group being added to the optimizer. Please modify the "
                     f"`min_lrs` field to match the length of the `optimizer` param groups. "
                     f"lrlib: min_lr was given per group, {self.min_lrs!r}; append the new "
-                    f"group's floor, e.g. scheduler.min_lrs.append(0.0)")
+                    f"group's floor, e.g. scheduler.min_lrs.append(0.0)"
+                )
             self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
         for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
             old_lr = float(group["lr"])
@@ -906,6 +1079,7 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
 
 # --- composition ------------------------------------------------------------------------------
 
+
 def _check_schedulers(owner, schedulers, optimizer):
     if isinstance(schedulers, LRScheduler) or not isinstance(schedulers, (list, tuple)):
         raise TypeError(f"schedulers must be a list of schedulers, got {_describe(schedulers)}")
@@ -913,14 +1087,20 @@ def _check_schedulers(owner, schedulers, optimizer):
         raise ValueError(f"{owner} needs at least one scheduler, got schedulers=[]")
     for i, s in enumerate(schedulers):
         if not isinstance(s, LRScheduler):
-            raise TypeError(f"schedulers[{i}] must be a learning-rate scheduler, got "
-                            f"{type(s).__name__} {_describe(s)}")
+            raise TypeError(
+                f"schedulers[{i}] must be a learning-rate scheduler, got "
+                f"{type(s).__name__} {_describe(s)}"
+            )
         if isinstance(s, _torch.ReduceLROnPlateau):
-            raise ValueError(f"schedulers[{i}] is a ReduceLROnPlateau, which {owner} cannot "
-                             f"drive: it needs the metric at each step")
+            raise ValueError(
+                f"schedulers[{i}] is a ReduceLROnPlateau, which {owner} cannot "
+                f"drive: it needs the metric at each step"
+            )
         if s.optimizer is not optimizer:
-            raise ValueError(f"schedulers[{i}] ({type(s).__name__}) was built on another "
-                             f"optimizer; every scheduler must share the same one")
+            raise ValueError(
+                f"schedulers[{i}] ({type(s).__name__}) was built on another "
+                f"optimizer; every scheduler must share the same one"
+            )
 
 
 class SequentialLR(_torch.SequentialLR):
@@ -939,10 +1119,13 @@ class SequentialLR(_torch.SequentialLR):
         if any(b <= a for a, b in zip(milestones, milestones[1:])):
             raise ValueError(f"milestones must be strictly increasing, got {_describe(milestones)}")
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR needs one milestone fewer than schedulers: got "
-                             f"{len(schedulers)} schedulers and milestones={_describe(milestones)}")
-        super().__init__(optimizer, list(schedulers), list(milestones),
-                         _check_last_epoch(last_epoch, optimizer))
+            raise ValueError(
+                f"SequentialLR needs one milestone fewer than schedulers: got "
+                f"{len(schedulers)} schedulers and milestones={_describe(milestones)}"
+            )
+        super().__init__(
+            optimizer, list(schedulers), list(milestones), _check_last_epoch(last_epoch, optimizer)
+        )
 
     def load_state_dict(self, state_dict):
         """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
@@ -953,8 +1136,12 @@ class ChainedScheduler(_torch.ChainedScheduler):
     """Step several chainable schedulers together; their factors multiply (e.g. a constant factor and a decay)."""
 
     def __init__(self, schedulers, optimizer=None):
-        if optimizer is None and isinstance(schedulers, (list, tuple)) and schedulers \
-                and isinstance(schedulers[0], LRScheduler):
+        if (
+            optimizer is None
+            and isinstance(schedulers, (list, tuple))
+            and schedulers
+            and isinstance(schedulers[0], LRScheduler)
+        ):
             optimizer = schedulers[0].optimizer
         if optimizer is not None:
             _check_optimizer(optimizer)
@@ -968,8 +1155,10 @@ class ChainedScheduler(_torch.ChainedScheduler):
 
 # --- preview ------------------------------------------------------------------------------------
 
-def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
-            optimizer="sgd", **kwargs):
+
+def preview(
+    scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False, optimizer="sgd", **kwargs
+):
     """The lr at each of ``steps`` steps of a schedule, without training.
 
     ``scheduler`` is a scheduler class (built as ``scheduler(optimizer, **kwargs)``), its
@@ -994,21 +1183,29 @@ def preview(scheduler, steps=None, lr=0.1, metrics=None, return_momentum=False,
     _check_real("lr", lr, low=0.0)
     _check_choice("optimizer", optimizer, ("sgd", "adam"))
     param = torch.nn.Parameter(torch.zeros(1))
-    opt = (torch.optim.SGD([param], lr=lr, momentum=0.9) if optimizer == "sgd"
-           else torch.optim.Adam([param], lr=lr))
+    opt = (
+        torch.optim.SGD([param], lr=lr, momentum=0.9)
+        if optimizer == "sgd"
+        else torch.optim.Adam([param], lr=lr)
+    )
     if isinstance(scheduler, str):
         from . import registry  # registry imports this module
+
         sched = registry.build(scheduler, opt, **kwargs)
     elif isinstance(scheduler, type):
         sched = scheduler(opt, **kwargs)
     elif callable(scheduler):
         if kwargs:
-            raise TypeError(f"keyword arguments {sorted(kwargs)} go to a scheduler class; "
-                            f"a function of the optimizer takes none")
+            raise TypeError(
+                f"keyword arguments {sorted(kwargs)} go to a scheduler class; "
+                f"a function of the optimizer takes none"
+            )
         sched = scheduler(opt)
     else:
-        raise TypeError(f"scheduler must be a scheduler class, its name or a function of the "
-                        f"optimizer, got {_describe(scheduler)}")
+        raise TypeError(
+            f"scheduler must be a scheduler class, its name or a function of the "
+            f"optimizer, got {_describe(scheduler)}"
+        )
     plateau = isinstance(sched, _torch.ReduceLROnPlateau)
     if plateau and metrics is None:
         raise ValueError("ReduceLROnPlateau needs metrics, the metric observed at each step")
@@ -1079,8 +1276,10 @@ class _UnitSchedule(_Schedule):
             return self._scaled(now / before)
         if before == 0:
             rise = now - before
-            return [g["lr"] + (base_lr - floor) * rise
-                    for base_lr, floor, g in zip(self.base_lrs, floors, groups)]
+            return [
+                g["lr"] + (base_lr - floor) * rise
+                for base_lr, floor, g in zip(self.base_lrs, floors, groups)
+            ]
         ratio = now / before
         return [floor + (g["lr"] - floor) * ratio for floor, g in zip(floors, groups)]
 
@@ -1115,22 +1314,37 @@ class WarmupCosineLR(_UnitSchedule):
     schedule's value, so in a ChainedScheduler put it first.
     """
 
-    def __init__(self, optimizer, num_warmup_steps, num_training_steps, num_cycles=0.5,
-                 eta_min=None, min_lr_rate=None, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        num_warmup_steps,
+        num_training_steps,
+        num_cycles=0.5,
+        eta_min=None,
+        min_lr_rate=None,
+        last_epoch=-1,
+    ):
         _check_optimizer(optimizer)
         self.num_warmup_steps = _check_steps("num_warmup_steps", num_warmup_steps)
         self.num_training_steps = _check_int("num_training_steps", num_training_steps, 1)
         if self.num_training_steps < self.num_warmup_steps:
-            raise ValueError(f"num_training_steps must be >= num_warmup_steps "
-                             f"({self.num_warmup_steps}), got {num_training_steps!r}")
+            raise ValueError(
+                f"num_training_steps must be >= num_warmup_steps "
+                f"({self.num_warmup_steps}), got {num_training_steps!r}"
+            )
         self.num_cycles = _check_real("num_cycles", num_cycles, low=0.0, low_open=True)
         if eta_min is not None and min_lr_rate is not None:
-            raise ValueError(f"give the floor as eta_min (an lr) or as min_lr_rate (a fraction "
-                             f"of the initial lr), not both: got eta_min={eta_min!r}, "
-                             f"min_lr_rate={min_lr_rate!r}")
+            raise ValueError(
+                f"give the floor as eta_min (an lr) or as min_lr_rate (a fraction "
+                f"of the initial lr), not both: got eta_min={eta_min!r}, "
+                f"min_lr_rate={min_lr_rate!r}"
+            )
         self.eta_min = None if eta_min is None else _check_real("eta_min", eta_min, low=0.0)
-        self.min_lr_rate = (None if min_lr_rate is None else
-                            _check_real("min_lr_rate", min_lr_rate, low=0.0, high=1.0))
+        self.min_lr_rate = (
+            None
+            if min_lr_rate is None
+            else _check_real("min_lr_rate", min_lr_rate, low=0.0, high=1.0)
+        )
         super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def _floor_values(self):
@@ -1143,13 +1357,22 @@ class WarmupCosineLR(_UnitSchedule):
         return None if t <= self.num_warmup_steps else self._floor_values()
 
     def _unit(self, t):
-        return schedules.warmup_cosine(t, 1.0, self.num_warmup_steps, self.num_training_steps,
-                                       self.num_cycles)
+        return schedules.warmup_cosine(
+            t, 1.0, self.num_warmup_steps, self.num_training_steps, self.num_cycles
+        )
 
     def _get_closed_form_lr(self):
-        return [schedules.warmup_cosine(self.last_epoch, base_lr, self.num_warmup_steps,
-                                        self.num_training_steps, self.num_cycles, floor)
-                for base_lr, floor in zip(self.base_lrs, self._floor_values())]
+        return [
+            schedules.warmup_cosine(
+                self.last_epoch,
+                base_lr,
+                self.num_warmup_steps,
+                self.num_training_steps,
+                self.num_cycles,
+                floor,
+            )
+            for base_lr, floor in zip(self.base_lrs, self._floor_values())
+        ]
 
 
 class WarmupStableDecayLR(_UnitSchedule):
@@ -1178,15 +1401,26 @@ class WarmupStableDecayLR(_UnitSchedule):
     schedule's value, so in a ChainedScheduler put it first.
     """
 
-    def __init__(self, optimizer, num_warmup_steps, num_decay_steps, num_training_steps=None,
-                 num_stable_steps=None, warmup_type="linear", decay_type="cosine",
-                 min_lr_ratio=0.0, num_cycles=0.5, last_epoch=-1):
+    def __init__(
+        self,
+        optimizer,
+        num_warmup_steps,
+        num_decay_steps,
+        num_training_steps=None,
+        num_stable_steps=None,
+        warmup_type="linear",
+        decay_type="cosine",
+        min_lr_ratio=0.0,
+        num_cycles=0.5,
+        last_epoch=-1,
+    ):
         _check_optimizer(optimizer)
         self.num_warmup_steps = _check_steps("num_warmup_steps", num_warmup_steps)
         self.num_decay_steps = _check_steps("num_decay_steps", num_decay_steps)
         self.num_stable_steps = self._stable_steps(num_training_steps, num_stable_steps)
-        self.num_training_steps = (self.num_warmup_steps + self.num_stable_steps
-                                   + self.num_decay_steps)
+        self.num_training_steps = (
+            self.num_warmup_steps + self.num_stable_steps + self.num_decay_steps
+        )
         self.warmup_type = _check_choice("warmup_type", warmup_type, schedules.WARMUP_TYPES)
         self.decay_type = _check_choice("decay_type", decay_type, schedules.DECAY_TYPES)
         self.min_lr_ratio = _check_real("min_lr_ratio", min_lr_ratio, low=0.0, high=1.0)
@@ -1196,8 +1430,10 @@ class WarmupStableDecayLR(_UnitSchedule):
     def _stable_steps(self, num_training_steps, num_stable_steps):
         """The stable phase's length, from num_stable_steps or from num_training_steps."""
         if num_training_steps is None and num_stable_steps is None:
-            raise ValueError("WarmupStableDecayLR needs num_training_steps or num_stable_steps, "
-                             "got num_training_steps=None, num_stable_steps=None")
+            raise ValueError(
+                "WarmupStableDecayLR needs num_training_steps or num_stable_steps, "
+                "got num_training_steps=None, num_stable_steps=None"
+            )
         ends = self.num_warmup_steps + self.num_decay_steps
         if num_stable_steps is not None:
             stable = _check_steps("num_stable_steps", num_stable_steps)
@@ -1205,25 +1441,45 @@ class WarmupStableDecayLR(_UnitSchedule):
                 raise ValueError(
                     f"num_stable_steps={num_stable_steps!r} disagrees with num_training_steps="
                     f"{num_training_steps!r}: num_warmup_steps + num_stable_steps + "
-                    f"num_decay_steps = {ends + stable}; give one or the other")
+                    f"num_decay_steps = {ends + stable}; give one or the other"
+                )
             return stable
         total = _check_int("num_training_steps", num_training_steps, 1)
         if total < ends:
-            raise ValueError(f"num_training_steps must be >= num_warmup_steps + num_decay_steps "
-                             f"({ends}), got {num_training_steps!r}")
+            raise ValueError(
+                f"num_training_steps must be >= num_warmup_steps + num_decay_steps "
+                f"({ends}), got {num_training_steps!r}"
+            )
         return total - ends
 
     def _unit(self, t):
         return schedules.warmup_stable_decay(
-            t, 1.0, self.num_warmup_steps, self.num_stable_steps, self.num_decay_steps,
-            self.warmup_type, self.decay_type, self.min_lr_ratio, self.num_cycles)
+            t,
+            1.0,
+            self.num_warmup_steps,
+            self.num_stable_steps,
+            self.num_decay_steps,
+            self.warmup_type,
+            self.decay_type,
+            self.min_lr_ratio,
+            self.num_cycles,
+        )
 
     def _get_closed_form_lr(self):
-        return [schedules.warmup_stable_decay(
-            self.last_epoch, base_lr, self.num_warmup_steps, self.num_stable_steps,
-            self.num_decay_steps, self.warmup_type, self.decay_type, self.min_lr_ratio,
-            self.num_cycles)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.warmup_stable_decay(
+                self.last_epoch,
+                base_lr,
+                self.num_warmup_steps,
+                self.num_stable_steps,
+                self.num_decay_steps,
+                self.warmup_type,
+                self.decay_type,
+                self.min_lr_ratio,
+                self.num_cycles,
+            )
+            for base_lr in self.base_lrs
+        ]
 
 
 class InverseSqrtLR(_UnitSchedule):
@@ -1256,6 +1512,7 @@ class InverseSqrtLR(_UnitSchedule):
         return schedules.inverse_sqrt(t, 1.0, self.num_warmup_steps, self.timescale)
 
     def _get_closed_form_lr(self):
-        return [schedules.inverse_sqrt(self.last_epoch, base_lr, self.num_warmup_steps,
-                                       self.timescale)
-                for base_lr in self.base_lrs]
+        return [
+            schedules.inverse_sqrt(self.last_epoch, base_lr, self.num_warmup_steps, self.timescale)
+            for base_lr in self.base_lrs
+        ]

@@ -9,23 +9,46 @@ schedulers on these formulas, and the lessons plot them.
 >>> cosine_annealing([0, 50, 100], base_lr=0.1, T_max=100)
 array([0.1 , 0.05, 0.  ])
 """
+
 import bisect
 import math
 
 import numpy as np
 
 __all__ = [
-    "step_decay", "step_decay_count", "multistep_decay", "multistep_decay_count",
-    "exponential_decay", "cosine_annealing", "cosine_warm_restarts",
-    "warm_restart_position", "cyclic", "cyclic_momentum", "cyclic_position",
-    "cyclic_scale", "cyclic_scale_fn", "cyclic_value", "one_cycle_position",
-    "one_cycle", "one_cycle_momentum", "one_cycle_phases", "piecewise_anneal", "anneal",
-    "linear", "linear_factor", "constant", "polynomial", "polynomial_factor", "plateau_improved", "plateau_reduced",
+    "step_decay",
+    "step_decay_count",
+    "multistep_decay",
+    "multistep_decay_count",
+    "exponential_decay",
+    "cosine_annealing",
+    "cosine_warm_restarts",
+    "warm_restart_position",
+    "cyclic",
+    "cyclic_momentum",
+    "cyclic_position",
+    "cyclic_scale",
+    "cyclic_scale_fn",
+    "cyclic_value",
+    "one_cycle_position",
+    "one_cycle",
+    "one_cycle_momentum",
+    "one_cycle_phases",
+    "piecewise_anneal",
+    "anneal",
+    "linear",
+    "linear_factor",
+    "constant",
+    "polynomial",
+    "polynomial_factor",
+    "plateau_improved",
+    "plateau_reduced",
 ]
 
 
 class _ScalarOps:
     """Python's math for a scalar step: fast, returns plain floats."""
+
     cos = staticmethod(math.cos)
     sqrt = staticmethod(math.sqrt)
     floor = staticmethod(math.floor)
@@ -43,6 +66,7 @@ class _ScalarOps:
 
 class _ArrayOps:
     """numpy for an array of steps: vectorised, returns arrays."""
+
     cos = staticmethod(np.cos)
     sqrt = staticmethod(np.sqrt)
     floor = staticmethod(np.floor)
@@ -67,6 +91,7 @@ def _ops(t):
 
 
 # --- decays by a factor gamma -----------------------------------------------------
+
 
 def step_decay_count(t, step_size):
     """Number of decays made by step ``t``: ``floor(t / step_size)``."""
@@ -93,10 +118,11 @@ def multistep_decay(t, base_lr, milestones, gamma=0.1):
 def exponential_decay(t, base_lr, gamma):
     """ExponentialLR: ``lr = base_lr * gamma ** t`` (multiplied by gamma, not divided)."""
     t, _ = _ops(t)
-    return base_lr * gamma ** t
+    return base_lr * gamma**t
 
 
 # --- cosine -----------------------------------------------------------------------
+
 
 def cosine_annealing(t, base_lr, T_max, eta_min=0.0):
     """CosineAnnealingLR: ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2``.
@@ -122,11 +148,11 @@ def warm_restart_position(t, T_0, T_mult=1):
     # from the logarithm, then corrected by one where rounding put it off by one.
     ratio = np.asarray(t, dtype=float) / T_0 * (T_mult - 1) + 1
     n = np.floor(np.log(np.maximum(ratio, 1.0)) / math.log(T_mult))
-    start = T_0 * (T_mult ** n - 1) / (T_mult - 1)
+    start = T_0 * (T_mult**n - 1) / (T_mult - 1)
     n = np.where(start > t, n - 1, n)
     n = np.where(T_0 * (T_mult ** (n + 1) - 1) / (T_mult - 1) <= t, n + 1, n)
-    start = T_0 * (T_mult ** n - 1) / (T_mult - 1)
-    T_cur, T_i = t - start, T_0 * T_mult ** n
+    start = T_0 * (T_mult**n - 1) / (T_mult - 1)
+    T_cur, T_i = t - start, T_0 * T_mult**n
     if ops is _ScalarOps:
         return float(T_cur), float(T_i)
     return T_cur, T_i
@@ -143,6 +169,7 @@ def cosine_warm_restarts(t, base_lr, T_0, T_mult=1, eta_min=0.0):
 
 
 # --- cyclic (Smith, 2017) -----------------------------------------------------------
+
 
 def cyclic_position(t, step_size_up=2000, step_size_down=None):
     """Where step ``t`` lies in a triangular cycle: ``(cycle, height)``.
@@ -180,7 +207,7 @@ def cyclic_scale_fn(mode, gamma=1.0):
     if mode == "triangular2":
         return _triangular2, "cycle"
     if mode == "exp_range":
-        return (lambda x: gamma ** x), "iterations"
+        return (lambda x: gamma**x), "iterations"
     raise ValueError(f"mode must be 'triangular', 'triangular2' or 'exp_range', got {mode!r}")
 
 
@@ -212,8 +239,17 @@ def cyclic_value(low, high, height, scale):
     return low + (high - low) * height * scale
 
 
-def cyclic(t, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
-           gamma=1.0, scale_fn=None, scale_mode="cycle"):
+def cyclic(
+    t,
+    base_lr,
+    max_lr,
+    step_size_up=2000,
+    step_size_down=None,
+    mode="triangular",
+    gamma=1.0,
+    scale_fn=None,
+    scale_mode="cycle",
+):
     """CyclicLR: ``lr = base_lr + (max_lr - base_lr) * height(t) * scale``.
 
     ``height`` is the triangle of :func:`cyclic_position`, ``scale`` comes from
@@ -221,21 +257,41 @@ def cyclic(t, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="tri
     """
     t, _ = _ops(t)
     cycle, height = cyclic_position(t, step_size_up, step_size_down)
-    return cyclic_value(base_lr, max_lr, height,
-                        cyclic_scale(t, cycle, mode, gamma, scale_fn, scale_mode))
+    return cyclic_value(
+        base_lr, max_lr, height, cyclic_scale(t, cycle, mode, gamma, scale_fn, scale_mode)
+    )
 
 
-def cyclic_momentum(t, base_momentum, max_momentum, step_size_up=2000, step_size_down=None,
-                    mode="triangular", gamma=1.0, scale_fn=None, scale_mode="cycle"):
+def cyclic_momentum(
+    t,
+    base_momentum,
+    max_momentum,
+    step_size_up=2000,
+    step_size_down=None,
+    mode="triangular",
+    gamma=1.0,
+    scale_fn=None,
+    scale_mode="cycle",
+):
     """CyclicLR's momentum, cycled inversely to the lr: the same cycle run from max_momentum down to base_momentum.
 
     ``momentum = max_momentum - (max_momentum - base_momentum) * height(t) * scale``.
     """
-    return cyclic(t, max_momentum, base_momentum, step_size_up, step_size_down, mode, gamma,
-                  scale_fn, scale_mode)
+    return cyclic(
+        t,
+        max_momentum,
+        base_momentum,
+        step_size_up,
+        step_size_down,
+        mode,
+        gamma,
+        scale_fn,
+        scale_mode,
+    )
 
 
 # --- one-cycle (Smith and Topin, 2019) ------------------------------------------------
+
 
 def anneal(start, end, pct, strategy="cos"):
     """Move from ``start`` to ``end`` as ``pct`` goes from 0 to 1.
@@ -259,9 +315,11 @@ def one_cycle_phases(total_steps, pct_start=0.3, three_phase=False):
     """
     up_end = float(pct_start * total_steps) - 1
     if three_phase:
-        return [(up_end, "initial", "max"),
-                (float(2 * pct_start * total_steps) - 2, "max", "initial"),
-                (total_steps - 1, "initial", "min")]
+        return [
+            (up_end, "initial", "max"),
+            (float(2 * pct_start * total_steps) - 2, "max", "initial"),
+            (total_steps - 1, "initial", "min"),
+        ]
     return [(up_end, "initial", "max"), (total_steps - 1, "max", "min")]
 
 
@@ -287,37 +345,58 @@ def piecewise_anneal(t, values, phases, anneal_strategy="cos"):
         _, start, end = phases[i]
         return anneal(values[start], values[end], pct, anneal_strategy)
     t = np.asarray(t, dtype=float)
-    return np.array([piecewise_anneal(float(v), values, phases, anneal_strategy)
-                     for v in t.ravel()], dtype=float).reshape(t.shape)
+    return np.array(
+        [piecewise_anneal(float(v), values, phases, anneal_strategy) for v in t.ravel()],
+        dtype=float,
+    ).reshape(t.shape)
 
 
-def one_cycle(t, max_lr, total_steps, pct_start=0.3, anneal_strategy="cos", div_factor=25.0,
-              final_div_factor=1e4, three_phase=False):
+def one_cycle(
+    t,
+    max_lr,
+    total_steps,
+    pct_start=0.3,
+    anneal_strategy="cos",
+    div_factor=25.0,
+    final_div_factor=1e4,
+    three_phase=False,
+):
     """OneCycleLR: from ``max_lr / div_factor`` up to ``max_lr``, then down to ``initial / final_div_factor``.
 
     Each phase of :func:`one_cycle_phases` is traversed with :func:`anneal`.
     """
     initial = max_lr / div_factor
     values = {"initial": initial, "max": max_lr, "min": initial / final_div_factor}
-    return piecewise_anneal(t, values, one_cycle_phases(total_steps, pct_start, three_phase),
-                      anneal_strategy)
+    return piecewise_anneal(
+        t, values, one_cycle_phases(total_steps, pct_start, three_phase), anneal_strategy
+    )
 
 
-def one_cycle_momentum(t, base_momentum, max_momentum, total_steps, pct_start=0.3,
-                       anneal_strategy="cos", three_phase=False):
+def one_cycle_momentum(
+    t,
+    base_momentum,
+    max_momentum,
+    total_steps,
+    pct_start=0.3,
+    anneal_strategy="cos",
+    three_phase=False,
+):
     """OneCycleLR's momentum, inverse to the lr: ``max_momentum`` where the lr is low, ``base_momentum`` at its peak."""
     values = {"initial": max_momentum, "max": base_momentum, "min": max_momentum}
-    return piecewise_anneal(t, values, one_cycle_phases(total_steps, pct_start, three_phase),
-                      anneal_strategy)
+    return piecewise_anneal(
+        t, values, one_cycle_phases(total_steps, pct_start, three_phase), anneal_strategy
+    )
 
 
 # --- warmup and decay to the end ------------------------------------------------------
 
+
 def linear(t, base_lr, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
     """LinearLR: ``lr = base_lr * (start + (end - start) * min(t, total_iters) / total_iters)``."""
     t, ops = _ops(t)
-    return base_lr * (start_factor + (end_factor - start_factor)
-                      * ops.minimum(total_iters, t) / total_iters)
+    return base_lr * (
+        start_factor + (end_factor - start_factor) * ops.minimum(total_iters, t) / total_iters
+    )
 
 
 def linear_factor(t, start_factor=1.0 / 3, end_factor=1.0, total_iters=5):
@@ -354,6 +433,7 @@ def polynomial_factor(t, total_iters=5, power=1.0):
 
 # --- reduce on plateau -----------------------------------------------------------------
 
+
 def plateau_improved(current, best, mode="min", threshold=1e-4, threshold_mode="rel"):
     """Whether ``current`` beats ``best`` by more than the threshold.
 
@@ -376,8 +456,17 @@ def plateau_reduced(lr, factor=0.1, min_lr=0.0, eps=1e-8):
 WARMUP_TYPES = ("linear", "cosine", "1-sqrt")
 DECAY_TYPES = ("linear", "cosine", "1-sqrt")
 
-__all__ += ["linear_warmup", "cosine_wave", "warmup_cosine", "warmup_shape", "cooldown_shape",
-            "warmup_stable_decay", "inverse_sqrt", "WARMUP_TYPES", "DECAY_TYPES"]
+__all__ += [
+    "linear_warmup",
+    "cosine_wave",
+    "warmup_cosine",
+    "warmup_shape",
+    "cooldown_shape",
+    "warmup_stable_decay",
+    "inverse_sqrt",
+    "WARMUP_TYPES",
+    "DECAY_TYPES",
+]
 
 
 def linear_warmup(t, num_warmup_steps):
@@ -442,8 +531,9 @@ def warmup_cosine(t, base_lr, num_warmup_steps, num_training_steps, num_cycles=0
     >>> warmup_cosine([0, 1, 2, 4, 6], 0.1, num_warmup_steps=2, num_training_steps=6)
     array([0.  , 0.05, 0.1 , 0.05, 0.  ])
     """
-    return _by_phase(_warmup_cosine_at, t, base_lr, num_warmup_steps, num_training_steps,
-                     num_cycles, eta_min)
+    return _by_phase(
+        _warmup_cosine_at, t, base_lr, num_warmup_steps, num_training_steps, num_cycles, eta_min
+    )
 
 
 def _by_phase(schedule_at, t, *args):
@@ -455,8 +545,9 @@ def _by_phase(schedule_at, t, *args):
     if isinstance(t, _SCALAR_TYPES):
         return schedule_at(t, *args)
     t = np.asarray(t, dtype=float)
-    return np.array([schedule_at(v, *args) for v in t.ravel().tolist()],
-                    dtype=float).reshape(t.shape)
+    return np.array([schedule_at(v, *args) for v in t.ravel().tolist()], dtype=float).reshape(
+        t.shape
+    )
 
 
 def _warmup_cosine_at(t, base_lr, num_warmup_steps, num_training_steps, num_cycles, eta_min):
@@ -521,9 +612,17 @@ def cooldown_shape(progress, decay_type="cosine", num_cycles=0.5):
     return 1.0 - ops.sqrt(progress)
 
 
-def warmup_stable_decay(t, base_lr, num_warmup_steps, num_stable_steps, num_decay_steps,
-                        warmup_type="linear", decay_type="cosine", min_lr_ratio=0.0,
-                        num_cycles=0.5):
+def warmup_stable_decay(
+    t,
+    base_lr,
+    num_warmup_steps,
+    num_stable_steps,
+    num_decay_steps,
+    warmup_type="linear",
+    decay_type="cosine",
+    min_lr_ratio=0.0,
+    num_cycles=0.5,
+):
     """Warmup-stable-decay (WSD): warm up, hold ``base_lr``, cool down to a floor.
 
     With ``r = min_lr_ratio``, ``W, S, D`` the three phases' lengths, the lr is ``base_lr``
@@ -548,12 +647,31 @@ def warmup_stable_decay(t, base_lr, num_warmup_steps, num_stable_steps, num_deca
     >>> warmup_stable_decay([0, 1, 2, 3, 4, 5], 1.0, 1, 2, 2, decay_type="linear")
     array([0. , 1. , 1. , 1. , 0.5, 0. ])
     """
-    return _by_phase(_warmup_stable_decay_at, t, base_lr, num_warmup_steps, num_stable_steps,
-                     num_decay_steps, warmup_type, decay_type, min_lr_ratio, num_cycles)
+    return _by_phase(
+        _warmup_stable_decay_at,
+        t,
+        base_lr,
+        num_warmup_steps,
+        num_stable_steps,
+        num_decay_steps,
+        warmup_type,
+        decay_type,
+        min_lr_ratio,
+        num_cycles,
+    )
 
 
-def _warmup_stable_decay_at(t, base_lr, num_warmup_steps, num_stable_steps, num_decay_steps,
-                            warmup_type, decay_type, min_lr_ratio, num_cycles):
+def _warmup_stable_decay_at(
+    t,
+    base_lr,
+    num_warmup_steps,
+    num_stable_steps,
+    num_decay_steps,
+    warmup_type,
+    decay_type,
+    min_lr_ratio,
+    num_cycles,
+):
     if t < num_warmup_steps:
         shape = warmup_shape(linear_warmup(t, num_warmup_steps), warmup_type)
         return base_lr * (shape * (1.0 - min_lr_ratio) + min_lr_ratio)

@@ -22,8 +22,9 @@ import copy
 import math
 import os
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -32,32 +33,44 @@ from torch import nn
 
 from . import _batched, _checks
 
-__all__ = ["fit", "fit_seeds", "sweep", "evaluate", "diverges", "seeded_rng", "History", "Runs",
-           "Sweep", "Divergence", "DIVERGENCE_FACTOR"]
+__all__ = [
+    "fit",
+    "fit_seeds",
+    "sweep",
+    "evaluate",
+    "diverges",
+    "seeded_rng",
+    "History",
+    "Runs",
+    "Sweep",
+    "Divergence",
+    "DIVERGENCE_FACTOR",
+]
 
 _PLATEAU = torch.optim.lr_scheduler.ReduceLROnPlateau
 _STEP_EVERY = ("batch", "epoch")
 
 # --------------------------------------------------------------------------- divergence
 
-DIVERGENCE_FACTOR = 100.0
+DIVERGENCE_FACTOR = 10.0
 
 
 def diverges(loss: float, first_loss: float, n_classes: int) -> bool:
     """Whether a step's train ``loss`` has left any useful range: the run diverged.
 
     The rule: the loss is NaN or infinite, or larger than
-    ``DIVERGENCE_FACTOR`` (100) times the larger of the run's first step
+    ``DIVERGENCE_FACTOR`` (10) times the larger of the run's first step
     loss and ``log(n_classes)``.
 
     Why: ``log(n_classes)`` is the cross-entropy of a model that predicts
     every class with equal probability, about what a fresh network starts
-    at. A loss 100 times that puts a probability below ``exp(-100 log C)``
-    on the right class on average: the weights have blown up, and such a
-    run does not come back to a useful model (SGD at lr=1e4 on digits: a
-    loss of 3e12, then 5e3 and 10% accuracy for ever). The factor is wide
-    on purpose: a converging run at a high lr has transient spikes of a few
-    times its first loss, never 100 times. The first loss counts when it is
+    at. A loss 10 times that puts a probability below ``C**-10`` on the
+    right class on average: the weights have blown up, and such a run does
+    not come back to a useful model (SGD at lr=1e4 on digits: a loss of
+    3e12, then 5e3 and 10% accuracy for ever; at lr=10, peaks of 16 to 50
+    times the first loss, then chance accuracy). The converging runs of the
+    lessons peak at most 2.4 times their first loss (SGD, lr=1.5), so the
+    factor leaves a margin of four. The first loss counts when it is
     larger (a badly scaled initialisation), so such a run is judged against
     where it started. The LR range test (:func:`lrlib.lr_range_test`) stops
     by the same rule.
@@ -70,7 +83,7 @@ def diverges(loss: float, first_loss: float, n_classes: int) -> bool:
     Returns:
         True when the run has diverged at this step.
 
-    >>> diverges(3e12, 2.3, 10), diverges(float("nan"), 2.3, 10), diverges(40.0, 2.3, 10)
+    >>> diverges(3e12, 2.3, 10), diverges(float("nan"), 2.3, 10), diverges(20.0, 2.3, 10)
     (True, True, False)
     """
     if not math.isfinite(loss):
@@ -89,8 +102,10 @@ class Divergence:
     loss: float
 
     def __str__(self) -> str:
-        return (f"diverged at step {self.step} (epoch {self.epoch}), lr={self.lr:.4g}, "
-                f"loss={self.loss:.4g}")
+        return (
+            f"diverged at step {self.step} (epoch {self.epoch}), lr={self.lr:.4g}, "
+            f"loss={self.loss:.4g}"
+        )
 
 
 @dataclass
@@ -122,11 +137,17 @@ class History:
 
     def final(self, digits=4):
         """The last epoch's numbers, rounded to ``digits`` decimals, as a dict (for printing)."""
+
         def last(values):
             return round(values[-1], digits) if values else None
-        return {"epochs": self.epochs, "train_loss": last(self.train_loss),
-                "val_loss": last(self.val_loss), "val_acc": last(self.val_acc),
-                "diverged": str(self.diverged) if self.diverged else False}
+
+        return {
+            "epochs": self.epochs,
+            "train_loss": last(self.train_loss),
+            "val_loss": last(self.val_loss),
+            "val_acc": last(self.val_acc),
+            "diverged": str(self.diverged) if self.diverged else False,
+        }
 
     def __repr__(self):
         parts = [f"epochs={self.epochs}", f"steps={len(self.step_loss)}"]
@@ -160,7 +181,7 @@ class Runs(list):
         rows = [getattr(h, key) for h in self]
         out = np.full((len(rows), max((len(r) for r in rows), default=0)), np.nan)
         for i, row in enumerate(rows):
-            out[i, :len(row)] = row
+            out[i, : len(row)] = row
         return out
 
     def mean(self, key):
@@ -189,8 +210,6 @@ class Runs(list):
         return f"Runs(seeds={self.seeds}, final={self.final()})"
 
 
-
-
 class Sweep:
     """The result of :func:`sweep`: one History per (learning rate, seed).
 
@@ -202,8 +221,8 @@ class Sweep:
     def __init__(self, lrs, seeds, histories, models):
         self.lrs, self.seeds = list(lrs), list(seeds)
         n = len(self.seeds)
-        self.histories = [histories[i * n:(i + 1) * n] for i in range(len(self.lrs))]
-        self.models = [models[i * n:(i + 1) * n] for i in range(len(self.lrs))]
+        self.histories = [histories[i * n : (i + 1) * n] for i in range(len(self.lrs))]
+        self.models = [models[i * n : (i + 1) * n] for i in range(len(self.lrs))]
 
     def runs(self, lr: float) -> "Runs":
         """The :class:`Runs` (over seeds) of learning rate ``lr`` (a value of ``lrs``)."""
@@ -216,8 +235,12 @@ class Sweep:
         """``(n_lrs, n_seeds)`` array of the last epoch's ``key`` (NaN for a diverged run)."""
         if key not in ("train_loss", "val_loss", "val_acc"):
             raise ValueError(f"key must be 'train_loss', 'val_loss' or 'val_acc', got {key!r}")
-        return np.array([[getattr(h, key)[-1] if getattr(h, key) and not h.diverged else np.nan
-                          for h in row] for row in self.histories])
+        return np.array(
+            [
+                [getattr(h, key)[-1] if getattr(h, key) and not h.diverged else np.nan for h in row]
+                for row in self.histories
+            ]
+        )
 
     @property
     def diverged(self) -> np.ndarray:
@@ -240,8 +263,10 @@ class Sweep:
             warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(acc, axis=1)
         cells = ", ".join(f"{lr:.3g}: {m:.4f}" for lr, m in zip(self.lrs, mean))
-        return (f"Sweep(lrs x seeds = {len(self.lrs)} x {len(self.seeds)}, mean final val_acc "
-                f"{{{cells}}}, diverged={int(self.diverged.sum())})")
+        return (
+            f"Sweep(lrs x seeds = {len(self.lrs)} x {len(self.seeds)}, mean final val_acc "
+            f"{{{cells}}}, diverged={int(self.diverged.sum())})"
+        )
 
 
 # --------------------------------------------------------------------------- the loop
@@ -391,7 +416,7 @@ def _train_epoch(members, watch, X, y, perm, batch_size, each_step):
     members.train()
     for b in range(n_batches):
         lr_rows.append(members.lrs())
-        losses = members.losses(X, y, perm[:, b * batch_size:(b + 1) * batch_size])
+        losses = members.losses(X, y, perm[:, b * batch_size : (b + 1) * batch_size])
         if each_step:
             row = losses.tolist()
             loss_rows.append(row if isinstance(row, list) else [row])
@@ -454,8 +479,7 @@ def _train(members, hists, shuffles, data, n_classes, epochs, batch_size, bar):
         if val is not None and any(watch.alive):
             members.train(False)
             val_stats = [v.tolist() for v in members.evaluate(*val)]
-        _record_epoch(hists, epoch, first_step, lr_rows, loss_rows, watch, val_stats, n,
-                      batch_size)
+        _record_epoch(hists, epoch, first_step, lr_rows, loss_rows, watch, val_stats, n, batch_size)
         if not any(watch.alive):
             break
         members.end_epoch(None if val_stats is None else val_stats[0], watch.alive)
@@ -488,8 +512,8 @@ def _evaluate(forward, X, y):
     loss_sum = torch.zeros((), device=X.device)
     correct = torch.zeros((), device=X.device, dtype=torch.long)
     for i in range(0, len(X), _batched.EVAL_CHUNK):
-        out = forward(X[i:i + _batched.EVAL_CHUNK])
-        target = y[i:i + _batched.EVAL_CHUNK]
+        out = forward(X[i : i + _batched.EVAL_CHUNK])
+        target = y[i : i + _batched.EVAL_CHUNK]
         loss_sum += F.cross_entropy(out, target, reduction="sum")
         correct += (out.argmax(-1) == target).sum()
     return loss_sum / len(X), correct.double() / len(X)
@@ -560,9 +584,18 @@ def _on_device(splits, dev):
     return train, None if splits.val is None else tuple(t.to(dev) for t in splits.val)
 
 
-def fit(model: nn.Module, optimizer: torch.optim.Optimizer, data, epochs: int, batch_size: int,
-        scheduler=None, step_every: str = "batch", seed: int = 0, device=None,
-        progress: bool = True) -> "History":
+def fit(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data,
+    epochs: int,
+    batch_size: int,
+    scheduler=None,
+    step_every: str = "batch",
+    seed: int = 0,
+    device=None,
+    progress: bool = True,
+) -> "History":
     """Train ``model`` with cross-entropy on ``data`` and return a :class:`History`.
 
     On CPU the loss is checked after every step; on a GPU it is read once per
@@ -607,7 +640,9 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, data, epochs: int, b
     seed = _checks.seed("seed", seed)
     splits = _checks.as_splits(data)
     if isinstance(scheduler, _PLATEAU) and splits.val is None:
-        raise ValueError("scheduler is ReduceLROnPlateau, which needs validation data: data.val is None")
+        raise ValueError(
+            "scheduler is ReduceLROnPlateau, which needs validation data: data.val is None"
+        )
     dev = _checks.resolve_device(device, model)
     model.to(dev)
     _checks.optimizer_state_device(optimizer)
@@ -619,8 +654,16 @@ def fit(model: nn.Module, optimizer: torch.optim.Optimizer, data, epochs: int, b
     bar = _progress_bar(progress, epochs, "fit")
     try:
         with seeded_rng(dev, seed):
-            _train(members, [hist], ([torch.Generator().manual_seed(seed)], None), tensors,
-                   splits.n_classes, epochs, batch_size, bar)
+            _train(
+                members,
+                [hist],
+                ([torch.Generator().manual_seed(seed)], None),
+                tensors,
+                splits.n_classes,
+                epochs,
+                batch_size,
+                bar,
+            )
     finally:
         model.train(was_training)
         if bar is not None:
@@ -632,27 +675,40 @@ def _check_models(models, labels):
     """The members' models: modules of one architecture, without buffers or dropout."""
     for label, m in zip(labels, models):
         if not isinstance(m, nn.Module):
-            raise TypeError(f"make_model({label}) must return a torch.nn.Module, "
-                            f"got {type(m).__name__}")
+            raise TypeError(
+                f"make_model({label}) must return a torch.nn.Module, got {type(m).__name__}"
+            )
     shapes = [(k, tuple(p.shape)) for k, p in models[0].named_parameters()]
     for label, m in zip(labels, models):
         if [(k, tuple(p.shape)) for k, p in m.named_parameters()] != shapes:
-            raise ValueError(f"make_model({label}) built a model with other parameters than "
-                             f"make_model({labels[0]}); every seed needs the same architecture")
+            raise ValueError(
+                f"make_model({label}) built a model with other parameters than "
+                f"make_model({labels[0]}); every seed needs the same architecture"
+            )
     if any(True for _ in models[0].buffers()):
-        raise ValueError("batched runs support models without buffers (no BatchNorm); "
-                         "use fit per seed")
+        raise ValueError(
+            "batched runs support models without buffers (no BatchNorm); use fit per seed"
+        )
     if any(isinstance(mod, nn.modules.dropout._DropoutNd) for mod in models[0].modules()):
-        raise ValueError("batched runs cannot batch models with dropout (random per seed); "
-                         "use fit per seed")
+        raise ValueError(
+            "batched runs cannot batch models with dropout (random per seed); use fit per seed"
+        )
 
 
 def _run_members(members, hists, shuffles, splits, dev, epochs, batch_size, progress, desc):
     """Train stacked members with a progress bar, then hand each its weights back."""
     bar = _progress_bar(progress, epochs, desc)
     try:
-        _train(members, hists, shuffles, _on_device(splits, dev), splits.n_classes, epochs,
-               batch_size, bar)
+        _train(
+            members,
+            hists,
+            shuffles,
+            _on_device(splits, dev),
+            splits.n_classes,
+            epochs,
+            batch_size,
+            bar,
+        )
     finally:
         if bar is not None:
             bar.close()
@@ -661,6 +717,7 @@ def _run_members(members, hists, shuffles, splits, dev, epochs, batch_size, prog
 
 def _seed_update(stacked, make_optimizer, make_scheduler, step_every, splits):
     """fit_seeds' update: one shared optimizer when it is elementwise, else one per seed."""
+
     def check_optimizer(optimizer, model):
         return _checks.optimizer(optimizer, model, "make_optimizer(model)")
 
@@ -668,9 +725,12 @@ def _seed_update(stacked, make_optimizer, make_scheduler, step_every, splits):
         scheduler = None if make_scheduler is None else make_scheduler(optimizer)
         _checks.scheduler(scheduler, optimizer, "make_scheduler(optimizer)")
         if isinstance(scheduler, _PLATEAU) and splits.val is None:
-            raise ValueError("make_scheduler gives ReduceLROnPlateau, which needs validation "
-                             "data: data.val is None")
+            raise ValueError(
+                "make_scheduler gives ReduceLROnPlateau, which needs validation "
+                "data: data.val is None"
+            )
         return _Stepper(scheduler, step_every)
+
     # What kind of optimizer and scheduler: probed on the first seed's own model.
     probe = check_optimizer(make_optimizer(stacked.models[0]), stacked.models[0])
     shared = type(probe) in _batched.ELEMENTWISE_OPTIMIZERS and not make_stepper(probe).plateau
@@ -680,9 +740,19 @@ def _seed_update(stacked, make_optimizer, make_scheduler, step_every, splits):
     return _batched.PerMemberUpdate(stacked, make_optimizer, make_stepper, check_optimizer)
 
 
-def fit_seeds(make_model: Callable, make_optimizer: Callable, data, seeds: Iterable[int],
-              make_scheduler: Optional[Callable] = None, *, epochs: int, batch_size: int,
-              step_every: str = "batch", device=None, progress: bool = True) -> "Runs":
+def fit_seeds(
+    make_model: Callable,
+    make_optimizer: Callable,
+    data,
+    seeds: Iterable[int],
+    make_scheduler: Optional[Callable] = None,
+    *,
+    epochs: int,
+    batch_size: int,
+    step_every: str = "batch",
+    device=None,
+    progress: bool = True,
+) -> "Runs":
     """Train one model per seed, all seeds at once, and return their :class:`Runs`.
 
     Each seed's history equals ``fit(model, opt, data, epochs, batch_size,
@@ -726,13 +796,23 @@ def fit_seeds(make_model: Callable, make_optimizer: Callable, data, seeds: Itera
     dev = _checks.resolve_device(device, models[0])
     _checks.model_output(models[0], splits.train[0], splits.n_classes)
     stacked = _batched.Stacked(models, dev)
-    members = _Members(stacked, _seed_update(stacked, make_optimizer, make_scheduler, step_every,
-                                             splits))
+    members = _Members(
+        stacked, _seed_update(stacked, make_optimizer, make_scheduler, step_every, splits)
+    )
     steps = math.ceil(len(splits.train[0]) / batch_size)
     hists = [History(steps_per_epoch=steps, seed=s) for s in seeds]
     generators = [torch.Generator().manual_seed(s) for s in seeds]
-    _run_members(members, hists, (generators, None), splits, dev, epochs, batch_size, progress,
-                 f"fit_seeds x{len(seeds)}")
+    _run_members(
+        members,
+        hists,
+        (generators, None),
+        splits,
+        dev,
+        epochs,
+        batch_size,
+        progress,
+        f"fit_seeds x{len(seeds)}",
+    )
     return Runs(hists, seeds, models)
 
 
@@ -743,23 +823,37 @@ def _sweep_members(models, lrs, make_optimizer, make_scheduler, step_every, spli
         lr = lrs[k]
         optimizer = _checks.optimizer(make_optimizer(model, lr), model, "make_optimizer(model, lr)")
         if type(optimizer) not in _batched.SUPPORTED:
-            raise TypeError(f"sweep batches SGD, Adam and AdamW; make_optimizer built a "
-                            f"{type(optimizer).__name__}: use fit_seeds per lr")
+            raise TypeError(
+                f"sweep batches SGD, Adam and AdamW; make_optimizer built a "
+                f"{type(optimizer).__name__}: use fit_seeds per lr"
+            )
         scheduler = None if make_scheduler is None else make_scheduler(optimizer, lr)
         _checks.scheduler(scheduler, optimizer, "make_scheduler(optimizer, lr)")
         if isinstance(scheduler, _PLATEAU) and splits.val is None:
-            raise ValueError("make_scheduler gives ReduceLROnPlateau, which needs validation "
-                             "data: data.val is None")
+            raise ValueError(
+                "make_scheduler gives ReduceLROnPlateau, which needs validation "
+                "data: data.val is None"
+            )
         optimizer.step()  # no gradients yet, so a no-op; it lets the scheduler step silently
         optimizers.append(optimizer)
         steppers.append(_Stepper(scheduler, step_every))
     return optimizers, steppers
 
 
-def sweep(make_model: Callable, make_optimizer: Callable, data, lrs: Sequence[float],
-          seeds: Iterable[int] = range(5), make_scheduler: Optional[Callable] = None, *,
-          epochs: int, batch_size: int, step_every: str = "batch", device=None,
-          progress: bool = True) -> "Sweep":
+def sweep(
+    make_model: Callable,
+    make_optimizer: Callable,
+    data,
+    lrs: Sequence[float],
+    seeds: Iterable[int] = range(5),
+    make_scheduler: Optional[Callable] = None,
+    *,
+    epochs: int,
+    batch_size: int,
+    step_every: str = "batch",
+    device=None,
+    progress: bool = True,
+) -> "Sweep":
     """Train every (learning rate, seed) pair at once, as one batched model; return a :class:`Sweep`.
 
     Each member's history equals ``fit(model, opt, data, epochs, batch_size,
@@ -808,15 +902,27 @@ def sweep(make_model: Callable, make_optimizer: Callable, data, lrs: Sequence[fl
     _checks.model_output(first[0], splits.train[0], splits.n_classes)
     member_lrs = [lr for lr in lrs for _ in seeds]
     stacked = _batched.Stacked(models, dev)
-    optimizers, steppers = _sweep_members(models, member_lrs, make_optimizer, make_scheduler,
-                                          step_every, splits)
+    optimizers, steppers = _sweep_members(
+        models, member_lrs, make_optimizer, make_scheduler, step_every, splits
+    )
     members = _Members(stacked, _batched.BatchedUpdate(stacked, optimizers, steppers))
     steps = math.ceil(len(splits.train[0]) / batch_size)
     hists = [History(steps_per_epoch=steps, seed=s) for _ in lrs for s in seeds]
-    shuffles = ([torch.Generator().manual_seed(s) for s in seeds],
-                torch.arange(len(lrs) * len(seeds), device=dev) % len(seeds))
-    _run_members(members, hists, shuffles, splits, dev, epochs, batch_size, progress,
-                 f"sweep {len(lrs)} lrs x {len(seeds)} seeds")
+    shuffles = (
+        [torch.Generator().manual_seed(s) for s in seeds],
+        torch.arange(len(lrs) * len(seeds), device=dev) % len(seeds),
+    )
+    _run_members(
+        members,
+        hists,
+        shuffles,
+        splits,
+        dev,
+        epochs,
+        batch_size,
+        progress,
+        f"sweep {len(lrs)} lrs x {len(seeds)} seeds",
+    )
     return Sweep(lrs, seeds, hists, models)
 
 

@@ -1,4 +1,5 @@
 """Device choice and seeding shared by every lesson."""
+
 import os
 import random
 

@@ -11,6 +11,7 @@ The drawn arguments stay inside what torch accepts *and* what makes a sensible
 schedule (lrlib is stricter than torch; the stricter cases are in
 test_scheduler_errors.py).
 """
+
 import math
 import zlib
 from dataclasses import dataclass, field
@@ -27,8 +28,11 @@ CLASS_NAMES = tuple(name for name in registry.NAMES if hasattr(torch_schedulers,
 COMPOSITES = tuple(name for name in CLASS_NAMES if registry.get(name).kind == "composite")
 # Schedulers that scale the current lr of each group, so that they compose in
 # ChainedScheduler (torch's "chainable" form), and have a closed form for step(epoch).
-CHAINABLE = tuple(name for name in CLASS_NAMES if registry.get(name).kind == "chainable"
-                  and registry.get(name).schedule is not None)
+CHAINABLE = tuple(
+    name
+    for name in CLASS_NAMES
+    if registry.get(name).kind == "chainable" and registry.get(name).schedule is not None
+)
 
 
 # Custom CyclicLR scale functions. Module-level functions (not lambdas) so a
@@ -46,7 +50,7 @@ def harmonic_scale(x):
 
 def geometric_scale(x):
     """0.997 ** x: exponential decay of the amplitude."""
-    return 0.997 ** x
+    return 0.997**x
 
 
 SCALE_FUNCTIONS = (half_sine_scale, harmonic_scale, geometric_scale)
@@ -59,21 +63,21 @@ class GeometricScale:
         self.ratio = ratio
 
     def __call__(self, x):
-        return self.ratio ** x
+        return self.ratio**x
 
 
 @dataclass
 class Case:
     """One scheduler configuration and how to step it."""
 
-    name: str                 # the class name, same in lrlib and torch
+    name: str  # the class name, same in lrlib and torch
     index: int
-    optimizer: dict           # kind, lrs (one per group), momentum
-    kwargs: dict              # constructor arguments (parts/milestones for composites)
-    steps: int                # number of step() calls after construction
+    optimizer: dict  # kind, lrs (one per group), momentum
+    kwargs: dict  # constructor arguments (parts/milestones for composites)
+    steps: int  # number of step() calls after construction
     variant: str = ""
-    metrics: list = None      # ReduceLROnPlateau: one metric per step
-    epochs: list = None       # CosineAnnealingWarmRestarts: epoch argument per step
+    metrics: list = None  # ReduceLROnPlateau: one metric per step
+    epochs: list = None  # CosineAnnealingWarmRestarts: epoch argument per step
     extra: dict = field(default_factory=dict)
 
     @property
@@ -95,6 +99,7 @@ class Case:
 # ---------------------------------------------------------------------------
 # Optimizers and building
 # ---------------------------------------------------------------------------
+
 
 def make_optimizer(spec):
     """A fresh optimizer with one single-element parameter per group."""
@@ -124,15 +129,17 @@ def build(case, outer="lrlib", inner=None, optimizer=None):
     inner = inner or outer
     opt = optimizer if optimizer is not None else make_optimizer(case.optimizer)
     if case.name in COMPOSITES:
-        parts = [getattr(_module(inner), name)(opt, **dict(kw))
-                 for name, kw in case.kwargs["parts"]]
+        parts = [
+            getattr(_module(inner), name)(opt, **dict(kw)) for name, kw in case.kwargs["parts"]
+        ]
         if case.name == "SequentialLR":
-            sched = getattr(_module(outer), "SequentialLR")(
-                opt, parts, milestones=list(case.kwargs["milestones"]))
+            sched = _module(outer).SequentialLR(
+                opt, parts, milestones=list(case.kwargs["milestones"])
+            )
         elif case.kwargs.get("pass_optimizer"):
-            sched = getattr(_module(outer), "ChainedScheduler")(parts, optimizer=opt)
+            sched = _module(outer).ChainedScheduler(parts, optimizer=opt)
         else:
-            sched = getattr(_module(outer), "ChainedScheduler")(parts)
+            sched = _module(outer).ChainedScheduler(parts)
     else:
         kwargs = {k: (list(v) if isinstance(v, list) else v) for k, v in case.kwargs.items()}
         sched = getattr(_module(outer), case.name)(opt, **kwargs)
@@ -190,6 +197,7 @@ def as_arrays(shots):
 # Random arguments, one generator per class
 # ---------------------------------------------------------------------------
 
+
 def _f(x):
     return float(x)
 
@@ -201,8 +209,7 @@ def _i(x):
 def _optimizer(rng, kinds=("sgd", "adam", "adamw"), n_groups=None):
     n = n_groups or _i(rng.integers(1, 4))
     lrs = [_f(v) for v in 10.0 ** rng.uniform(-4, 0, size=n)]
-    return {"kind": str(rng.choice(kinds)), "lrs": lrs,
-            "momentum": _f(rng.uniform(0.5, 0.99))}
+    return {"kind": str(rng.choice(kinds)), "lrs": lrs, "momentum": _f(rng.uniform(0.5, 0.99))}
 
 
 def _drop_some(rng, kwargs, names, p=0.25):
@@ -244,18 +251,25 @@ def _cosineannealinglr(rng, lrs):
 
 
 def _warm_restarts(rng, lrs):
-    kw = {"T_0": _i(rng.integers(1, 60)), "T_mult": _i(rng.choice([1, 2, 3])),
-          "eta_min": _eta_min(rng, lrs)}
+    kw = {
+        "T_0": _i(rng.integers(1, 60)),
+        "T_mult": _i(rng.choice([1, 2, 3])),
+        "eta_min": _eta_min(rng, lrs),
+    }
     return _drop_some(rng, kw, ["T_mult", "eta_min"]), _i(rng.integers(1, 400))
 
 
 def _linearlr(rng):
-    kw = {"start_factor": _f(rng.uniform(0.01, 1.0)), "end_factor": _f(rng.uniform(0.0, 1.0)),
-          "total_iters": _i(rng.integers(1, 200))}
+    kw = {
+        "start_factor": _f(rng.uniform(0.01, 1.0)),
+        "end_factor": _f(rng.uniform(0.0, 1.0)),
+        "total_iters": _i(rng.integers(1, 200)),
+    }
     if rng.random() < 0.3:
         kw["end_factor"] = 1.0
-    return _drop_some(rng, kw, ["start_factor", "end_factor", "total_iters"]), \
-        _i(rng.integers(1, 400))
+    return _drop_some(rng, kw, ["start_factor", "end_factor", "total_iters"]), _i(
+        rng.integers(1, 400)
+    )
 
 
 def _constantlr(rng):
@@ -287,14 +301,17 @@ def _lambda_factor(rng):
     if kind == 1:
         return registry.ScheduleFactor("exponential_decay", {"gamma": _f(rng.uniform(0.9, 0.999))})
     if kind == 2:
-        return registry.ScheduleFactor("linear", {"start_factor": _f(rng.uniform(0.05, 1.0)),
-                                                  "total_iters": _i(rng.integers(1, 100))})
+        return registry.ScheduleFactor(
+            "linear",
+            {"start_factor": _f(rng.uniform(0.05, 1.0)), "total_iters": _i(rng.integers(1, 100))},
+        )
     return halving_every_ten
 
 
 def _multiplicative_factor(rng):
-    return (registry.ConstantFactor(_f(rng.uniform(0.9, 1.0))) if rng.random() < 0.6
-            else gentle_factor)
+    return (
+        registry.ConstantFactor(_f(rng.uniform(0.9, 1.0))) if rng.random() < 0.6 else gentle_factor
+    )
 
 
 def _lambdas(rng, n_groups, make):
@@ -323,9 +340,11 @@ def _cycliclr(rng, index):
     if rng.random() < 0.4:
         base = [base[0]] * n
     top = [_f(b * rng.uniform(1.5, 20.0)) for b in base]
-    kw = {"base_lr": _per_group_or_scalar(rng, base) if len(set(base)) == 1 else base,
-          "max_lr": top if len(set(top)) > 1 else top[0],
-          "step_size_up": _i(rng.integers(1, 100))}
+    kw = {
+        "base_lr": _per_group_or_scalar(rng, base) if len(set(base)) == 1 else base,
+        "max_lr": top if len(set(top)) > 1 else top[0],
+        "step_size_up": _i(rng.integers(1, 100)),
+    }
     if rng.random() < 0.5:
         kw["step_size_down"] = _i(rng.integers(1, 100))
     if variant.startswith("custom"):
@@ -377,10 +396,23 @@ def _onecyclelr(rng, index):
     if cycle_momentum:
         kw["base_momentum"] = _per_group_or_scalar(rng, [_f(v) for v in rng.uniform(0.5, 0.85, n)])
         kw["max_momentum"] = _per_group_or_scalar(rng, [_f(v) for v in rng.uniform(0.86, 0.99, n)])
-    _drop_some(rng, kw, ["pct_start", "div_factor", "final_div_factor",
-                         "base_momentum", "max_momentum", "anneal_strategy"], p=0.15)
-    variant = (f"{strategy}-{'three' if three_phase else 'two'}_phase-{how}"
-               f"{'-momentum-' + opt['kind'] if cycle_momentum else ''}")
+    _drop_some(
+        rng,
+        kw,
+        [
+            "pct_start",
+            "div_factor",
+            "final_div_factor",
+            "base_momentum",
+            "max_momentum",
+            "anneal_strategy",
+        ],
+        p=0.15,
+    )
+    variant = (
+        f"{strategy}-{'three' if three_phase else 'two'}_phase-{how}"
+        f"{'-momentum-' + opt['kind'] if cycle_momentum else ''}"
+    )
     # Stepped total_steps times, as a training loop that steps after every batch does.
     return opt, kw, total, variant
 
@@ -414,12 +446,16 @@ def _plateau(rng, index):
     steps = _i(rng.integers(30, 400))
     shape, metrics = _noisy_metrics(rng, steps, mode)
     spread = float(np.ptp(metrics)) or 1.0
-    kw = {"mode": mode, "threshold_mode": threshold_mode,
-          "factor": _f(rng.uniform(0.1, 0.9)),
-          "patience": _i(rng.integers(0, 8)),
-          "cooldown": _i(rng.integers(0, 6)),
-          "threshold": _f(10.0 ** rng.uniform(-5, -1)) if threshold_mode == "rel"
-          else _f(spread * 10.0 ** rng.uniform(-4, -1))}
+    kw = {
+        "mode": mode,
+        "threshold_mode": threshold_mode,
+        "factor": _f(rng.uniform(0.1, 0.9)),
+        "patience": _i(rng.integers(0, 8)),
+        "cooldown": _i(rng.integers(0, 6)),
+        "threshold": _f(10.0 ** rng.uniform(-5, -1))
+        if threshold_mode == "rel"
+        else _f(spread * 10.0 ** rng.uniform(-4, -1)),
+    }
     if rng.random() < (0.5 if shape == "rounded_decay" else 0.1):
         # No threshold: an exact tie with the best value is not an improvement.
         kw["threshold"] = 0.0
@@ -456,18 +492,26 @@ def _part_kwargs(rng, name, lrs, span):
         return {"step_size": _i(rng.integers(1, span)), "gamma": _f(rng.uniform(0.1, 0.95))}
     if name == "MultiStepLR":
         k = _i(rng.integers(1, 4))
-        ms = sorted(_i(m) for m in rng.choice(np.arange(1, span + 1), size=min(k, span), replace=False))
+        ms = sorted(
+            _i(m) for m in rng.choice(np.arange(1, span + 1), size=min(k, span), replace=False)
+        )
         return {"milestones": ms, "gamma": _f(rng.uniform(0.1, 0.95))}
     if name == "ExponentialLR":
         return {"gamma": _f(rng.uniform(0.9, 0.999))}
     if name == "CosineAnnealingLR":
         return {"T_max": _i(rng.integers(1, span + 1)), "eta_min": _eta_min(rng, lrs)}
     if name == "CosineAnnealingWarmRestarts":
-        return {"T_0": _i(rng.integers(1, span + 1)), "T_mult": _i(rng.choice([1, 2])),
-                "eta_min": _eta_min(rng, lrs)}
+        return {
+            "T_0": _i(rng.integers(1, span + 1)),
+            "T_mult": _i(rng.choice([1, 2])),
+            "eta_min": _eta_min(rng, lrs),
+        }
     if name == "LinearLR":
-        return {"start_factor": _f(rng.uniform(0.01, 1.0)), "end_factor": _f(rng.uniform(0.05, 1.0)),
-                "total_iters": _i(rng.integers(1, span + 1))}
+        return {
+            "start_factor": _f(rng.uniform(0.01, 1.0)),
+            "end_factor": _f(rng.uniform(0.05, 1.0)),
+            "total_iters": _i(rng.integers(1, span + 1)),
+        }
     if name == "ConstantLR":
         return {"factor": _f(rng.uniform(0.05, 1.0)), "total_iters": _i(rng.integers(1, span + 1))}
     if name == "PolynomialLR":
@@ -484,18 +528,30 @@ def _sequential(rng, index):
     lrs = opt["lrs"]
     if recipe == "warmup_cosine":
         warm = _i(rng.integers(1, 50))
-        parts = [("LinearLR", {"start_factor": _f(rng.uniform(0.01, 0.5)), "total_iters": warm}),
-                 ("CosineAnnealingLR", {"T_max": _i(rng.integers(10, 300)), "eta_min": _eta_min(rng, lrs)})]
+        parts = [
+            ("LinearLR", {"start_factor": _f(rng.uniform(0.01, 0.5)), "total_iters": warm}),
+            (
+                "CosineAnnealingLR",
+                {"T_max": _i(rng.integers(10, 300)), "eta_min": _eta_min(rng, lrs)},
+            ),
+        ]
         milestones = [warm]
     elif recipe == "constant_exponential":
         k = _i(rng.integers(1, 40))
-        parts = [("ConstantLR", {"factor": _f(rng.uniform(0.05, 1.0)), "total_iters": k}),
-                 ("ExponentialLR", {"gamma": _f(rng.uniform(0.9, 0.999))})]
+        parts = [
+            ("ConstantLR", {"factor": _f(rng.uniform(0.05, 1.0)), "total_iters": k}),
+            ("ExponentialLR", {"gamma": _f(rng.uniform(0.9, 0.999))}),
+        ]
         milestones = [_i(rng.integers(1, 60))]
     elif recipe == "warmup_restarts":
         warm = _i(rng.integers(1, 30))
-        parts = [("LinearLR", {"start_factor": _f(rng.uniform(0.01, 0.5)), "total_iters": warm}),
-                 ("CosineAnnealingWarmRestarts", _part_kwargs(rng, "CosineAnnealingWarmRestarts", lrs, 60))]
+        parts = [
+            ("LinearLR", {"start_factor": _f(rng.uniform(0.01, 0.5)), "total_iters": warm}),
+            (
+                "CosineAnnealingWarmRestarts",
+                _part_kwargs(rng, "CosineAnnealingWarmRestarts", lrs, 60),
+            ),
+        ]
         milestones = [warm]
     else:
         pool = CHAINABLE + ("CosineAnnealingWarmRestarts",)
@@ -503,8 +559,10 @@ def _sequential(rng, index):
         milestones = sorted(_i(m) for m in rng.choice(np.arange(1, 300), size=k - 1, replace=False))
         bounds = [0] + milestones + [milestones[-1] + 100]
         names = [str(rng.choice(pool)) for _ in range(k)]
-        parts = [(nm, _part_kwargs(rng, nm, lrs, bounds[j + 1] - bounds[j]))
-                 for j, nm in enumerate(names)]
+        parts = [
+            (nm, _part_kwargs(rng, nm, lrs, bounds[j + 1] - bounds[j]))
+            for j, nm in enumerate(names)
+        ]
         recipe = "random-" + "+".join(names)
     steps = _i(rng.integers(milestones[-1], milestones[-1] + 300))
     return opt, {"parts": parts, "milestones": milestones}, steps, recipe
@@ -513,13 +571,21 @@ def _sequential(rng, index):
 def _chained(rng, index):
     opt = _optimizer(rng)
     lrs = opt["lrs"]
-    partners = ("ExponentialLR", "StepLR", "MultiStepLR", "CosineAnnealingLR",
-                "LinearLR", "PolynomialLR")
+    partners = (
+        "ExponentialLR",
+        "StepLR",
+        "MultiStepLR",
+        "CosineAnnealingLR",
+        "LinearLR",
+        "PolynomialLR",
+    )
     if index % 3 != 2:
         pair = index - index // 3  # ordinal among the two-part chains
         partner = partners[pair % len(partners)]
-        parts = [("ConstantLR", _part_kwargs(rng, "ConstantLR", lrs, 60)),
-                 (partner, _part_kwargs(rng, partner, lrs, 200))]
+        parts = [
+            ("ConstantLR", _part_kwargs(rng, "ConstantLR", lrs, 60)),
+            (partner, _part_kwargs(rng, partner, lrs, 200)),
+        ]
         if (pair // len(partners)) % 2:
             parts.reverse()
     else:
@@ -550,12 +616,23 @@ def make_cases(name, count, seed=0):
     for index in range(count):
         metrics = epochs = None
         variant = ""
-        if name in ("StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
-                    "ConstantLR", "PolynomialLR"):
+        if name in (
+            "StepLR",
+            "MultiStepLR",
+            "ExponentialLR",
+            "LinearLR",
+            "ConstantLR",
+            "PolynomialLR",
+        ):
             opt = _optimizer(rng)
-            gen = {"StepLR": _steplr, "MultiStepLR": _multisteplr,
-                   "ExponentialLR": _exponentiallr, "LinearLR": _linearlr,
-                   "ConstantLR": _constantlr, "PolynomialLR": _polynomiallr}[name]
+            gen = {
+                "StepLR": _steplr,
+                "MultiStepLR": _multisteplr,
+                "ExponentialLR": _exponentiallr,
+                "LinearLR": _linearlr,
+                "ConstantLR": _constantlr,
+                "PolynomialLR": _polynomiallr,
+            }[name]
             kwargs, steps = gen(rng)
         elif name in ("LambdaLR", "MultiplicativeLR"):
             opt = _optimizer(rng)

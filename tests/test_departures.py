@@ -6,6 +6,7 @@ file, run with ``python -m tests.tools.torch_suite``, fails exactly on these (it
 ``DEPARTURES``). Everywhere else, an error or warning that torch also gives carries
 torch's text first (users filter warnings and match errors by it), then lrlib's own.
 """
+
 import re
 import warnings
 from pathlib import Path
@@ -34,10 +35,14 @@ def message_of(build):
 
 # --- the deliberate departures ----------------------------------------------------------
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("CyclicLR", {"base_lr": 1, "max_lr": 5, "base_momentum": 1, "max_momentum": 5}),
-    ("OneCycleLR", {"max_lr": 25, "total_steps": 10, "base_momentum": 1, "max_momentum": 22}),
-])
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("CyclicLR", {"base_lr": 1, "max_lr": 5, "base_momentum": 1, "max_momentum": 5}),
+        ("OneCycleLR", {"max_lr": 25, "total_steps": 10, "base_momentum": 1, "max_momentum": 22}),
+    ],
+)
 def test_momentum_of_one_or_more_rejected_where_torch_accepts(name, kwargs):
     """Departure 1: a momentum (or beta1) >= 1 makes SGD's velocity grow without bound."""
     getattr(torch_schedulers, name)(sgd(), **kwargs)  # torch builds it
@@ -64,6 +69,7 @@ def test_every_departure_of_the_torch_suite_is_on_the_api_page():
 
 
 # --- torch's words first ------------------------------------------------------------------
+
 
 def _warnings_of(module, make, order):
     opt = sgd()
@@ -92,16 +98,24 @@ def test_step_order_warning_begins_with_torch_text(name):
     assert "how-to-adjust-learning-rate" in ours[0]
 
 
-@pytest.mark.parametrize("build, torch_build", [
-    (lambda: lrlib.LambdaLR(sgd(groups=2), [lambda t: 1.0] * 3), None),
-    (lambda: lrlib.MultiplicativeLR(sgd(groups=2), [lambda t: 1.0] * 3),
-     lambda: torch_schedulers.MultiplicativeLR(sgd(groups=2), [lambda t: 1.0] * 3)),
-    (lambda: lrlib.MultiplicativeLR(sgd(), 0.95),
-     lambda: torch_schedulers.MultiplicativeLR(sgd(), 0.95)),
-])
+@pytest.mark.parametrize(
+    "build, torch_build",
+    [
+        (lambda: lrlib.LambdaLR(sgd(groups=2), [lambda t: 1.0] * 3), None),
+        (
+            lambda: lrlib.MultiplicativeLR(sgd(groups=2), [lambda t: 1.0] * 3),
+            lambda: torch_schedulers.MultiplicativeLR(sgd(groups=2), [lambda t: 1.0] * 3),
+        ),
+        (
+            lambda: lrlib.MultiplicativeLR(sgd(), 0.95),
+            lambda: torch_schedulers.MultiplicativeLR(sgd(), 0.95),
+        ),
+    ],
+)
 def test_errors_begin_with_torch_text(build, torch_build):
-    torch_build = torch_build or (lambda: torch_schedulers.LambdaLR(sgd(groups=2),
-                                                                    [lambda t: 1.0] * 3))
+    torch_build = torch_build or (
+        lambda: torch_schedulers.LambdaLR(sgd(groups=2), [lambda t: 1.0] * 3)
+    )
     theirs_kind, theirs = message_of(torch_build)
     ours_kind, ours = message_of(build)
     assert ours_kind is theirs_kind and ours.startswith(theirs), (ours, theirs)

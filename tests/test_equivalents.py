@@ -11,6 +11,7 @@ Those libraries are not part of the book's environment, so CI skips this module.
 ``make equivalents`` installs the versions pinned in ``requirements-equivalents.txt``
 beside ``.venv`` and runs it.
 """
+
 import math
 import os
 import warnings
@@ -30,8 +31,9 @@ STEPS = 60
 def assert_close(ours, theirs, float32=False):
     """Equal to float64 rounding, or to float32's where the library computes in float32."""
     rtol, atol = (3e-5, 1e-8) if float32 else (1e-9, 1e-12)
-    np.testing.assert_allclose(np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float),
-                               rtol=rtol, atol=atol)
+    np.testing.assert_allclose(
+        np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float), rtol=rtol, atol=atol
+    )
 
 
 def assert_close32(ours, theirs):
@@ -50,6 +52,7 @@ def hf_lrs(make, steps=STEPS, lr=LR):
 
 # --------------------------------------------------------------- Hugging Face transformers
 
+
 @pytest.fixture(scope="module")
 def hf():
     return pytest.importorskip("transformers.optimization")
@@ -62,10 +65,11 @@ def test_hf_linear_warmup_then_linear_decay(hf):
     warm = schedules.linear(t, LR, start_factor=0.0, end_factor=1.0, total_iters=W)
     decay = schedules.polynomial(t - W, LR, total_iters=T - W, power=1.0)
     assert_close(theirs, np.where(t < W, warm, decay))
-    assert theirs[0] == 0.0            # the first step trains with lr 0
+    assert theirs[0] == 0.0  # the first step trains with lr 0
     with pytest.raises(ValueError, match="start_factor"):
-        lrlib.LinearLR(torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR),
-                       start_factor=0.0)   # torch's LinearLR cannot start at 0 either
+        lrlib.LinearLR(
+            torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR), start_factor=0.0
+        )  # torch's LinearLR cannot start at 0 either
 
 
 def test_hf_cosine_with_warmup_is_cosine_annealing_after_the_warmup(hf):
@@ -80,17 +84,20 @@ def test_hf_cosine_with_warmup_is_cosine_annealing_after_the_warmup(hf):
 
 
 def test_hf_hard_restarts_equal_warm_restarts(hf):
-    W, T, cycles = 5, 65, 3           # (T - W) / cycles = 20 steps per cycle
-    theirs = hf_lrs(lambda o: hf.get_cosine_with_hard_restarts_schedule_with_warmup(
-        o, W, T, num_cycles=cycles), steps=T)
+    W, T, cycles = 5, 65, 3  # (T - W) / cycles = 20 steps per cycle
+    theirs = hf_lrs(
+        lambda o: hf.get_cosine_with_hard_restarts_schedule_with_warmup(o, W, T, num_cycles=cycles),
+        steps=T,
+    )
     restarts = lrlib.preview(lrlib.CosineAnnealingWarmRestarts, T - W, lr=LR, T_0=20)
     assert_close(theirs[W:], restarts)
 
 
 def test_hf_polynomial_decay_ends_at_an_absolute_lr_end(hf):
     W, T = 5, STEPS
-    theirs = hf_lrs(lambda o: hf.get_polynomial_decay_schedule_with_warmup(
-        o, W, T, lr_end=0.0, power=2.0))
+    theirs = hf_lrs(
+        lambda o: hf.get_polynomial_decay_schedule_with_warmup(o, W, T, lr_end=0.0, power=2.0)
+    )
     after = lrlib.preview(lrlib.PolynomialLR, T - W, lr=LR, total_iters=T - W, power=2.0)
     assert_close(theirs[W:], after)
     # lr_end defaults to 1e-7, an absolute lr (not a fraction of the initial one)
@@ -115,8 +122,10 @@ def test_hf_inverse_sqrt_has_no_torch_class(hf):
 
 def test_hf_wsd_is_warmup_stable_decay(hf):
     W, S, D = 5, 30, 25
-    theirs = hf_lrs(lambda o: hf.get_wsd_schedule(o, W, D, num_stable_steps=S,
-                                                  decay_type="linear"), steps=W + S + D)
+    theirs = hf_lrs(
+        lambda o: hf.get_wsd_schedule(o, W, D, num_stable_steps=S, decay_type="linear"),
+        steps=W + S + D,
+    )
     t = np.arange(W + S + D)
     decay = schedules.polynomial(t - W - S, LR, total_iters=D, power=1.0)
     expected = np.where(t < W, LR * t / W, np.where(t < W + S, LR, decay))
@@ -124,6 +133,7 @@ def test_hf_wsd_is_warmup_stable_decay(hf):
 
 
 # --------------------------------------------------------------------------------- timm
+
 
 @pytest.fixture(scope="module")
 def timm_scheduler():
@@ -158,8 +168,10 @@ def test_timm_cosine_equals_cosine_annealing_then_holds(timm_scheduler):
 
 
 def test_timm_cosine_cycles_equal_warm_restarts(timm_scheduler):
-    theirs = timm_lrs(lambda o: timm_scheduler.CosineLRScheduler(
-        o, t_initial=10, cycle_mul=2, cycle_limit=3), steps=70)
+    theirs = timm_lrs(
+        lambda o: timm_scheduler.CosineLRScheduler(o, t_initial=10, cycle_mul=2, cycle_limit=3),
+        steps=70,
+    )
     ours = lrlib.preview(lrlib.CosineAnnealingWarmRestarts, 70, lr=LR, T_0=10, T_mult=2)
     assert_close(theirs, ours)
 
@@ -170,8 +182,9 @@ def test_timm_step_equals_steplr(timm_scheduler):
 
 
 def test_timm_multistep_decays_one_step_before_the_milestone(timm_scheduler):
-    theirs = timm_lrs(lambda o: timm_scheduler.MultiStepLRScheduler(o, decay_t=[10, 25],
-                                                                    decay_rate=0.1))
+    theirs = timm_lrs(
+        lambda o: timm_scheduler.MultiStepLRScheduler(o, decay_t=[10, 25], decay_rate=0.1)
+    )
     torch_like = lrlib.preview(lrlib.MultiStepLR, STEPS, lr=LR, milestones=[10, 25])
     assert_close(theirs, lrlib.preview(lrlib.MultiStepLR, STEPS, lr=LR, milestones=[9, 24]))
     assert not np.allclose(theirs, torch_like)
@@ -180,7 +193,7 @@ def test_timm_multistep_decays_one_step_before_the_milestone(timm_scheduler):
 def test_timm_plateau_defaults_to_mode_max(timm_scheduler):
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=LR)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)   # deprecated from timm 1.0.31 on
+        warnings.simplefilter("ignore", FutureWarning)  # deprecated from timm 1.0.31 on
         sched = timm_scheduler.PlateauLRScheduler(opt)
     assert sched.lr_scheduler.mode == "max"
 
@@ -193,6 +206,7 @@ def test_timm_poly_defaults_to_power_half(timm_scheduler):
 
 # -------------------------------------------------------------------------------- Keras
 
+
 @pytest.fixture(scope="module")
 def keras_schedules():
     os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -200,8 +214,9 @@ def keras_schedules():
 
 
 def test_keras_exponential_decay_staircase_is_steplr(keras_schedules):
-    theirs = function_lrs(keras_schedules.ExponentialDecay(LR, decay_steps=7, decay_rate=0.5,
-                                                        staircase=True))
+    theirs = function_lrs(
+        keras_schedules.ExponentialDecay(LR, decay_steps=7, decay_rate=0.5, staircase=True)
+    )
     assert_close32(theirs, lrlib.preview(lrlib.StepLR, STEPS, lr=LR, step_size=7, gamma=0.5))
 
 
@@ -222,14 +237,16 @@ def test_keras_cosine_decay_alpha_is_a_fraction(keras_schedules):
     T = 40
     theirs = function_lrs(keras_schedules.CosineDecay(LR, decay_steps=T, alpha=0.1))
     ours = lrlib.preview(lrlib.CosineAnnealingLR, STEPS, lr=LR, T_max=T, eta_min=0.1 * LR)
-    assert_close32(theirs[:T + 1], ours[:T + 1])
-    assert np.allclose(theirs[T:], 0.1 * LR)        # holds alpha * lr after decay_steps
+    assert_close32(theirs[: T + 1], ours[: T + 1])
+    assert np.allclose(theirs[T:], 0.1 * LR)  # holds alpha * lr after decay_steps
 
 
 def test_keras_cosine_decay_warmup_comes_before_decay_steps(keras_schedules):
     W, D = 10, 40
-    theirs = function_lrs(keras_schedules.CosineDecay(0.0, decay_steps=D, warmup_target=LR,
-                                                      warmup_steps=W), steps=W + D + 1)
+    theirs = function_lrs(
+        keras_schedules.CosineDecay(0.0, decay_steps=D, warmup_target=LR, warmup_steps=W),
+        steps=W + D + 1,
+    )
     t = np.arange(W + D + 1)
     expected = np.where(t < W, LR * t / W, schedules.cosine_annealing(t - W, LR, T_max=D))
     assert_close32(theirs, expected)
@@ -243,10 +260,12 @@ def test_keras_cosine_decay_restarts_doubles_by_default(keras_schedules):
 
 def test_keras_polynomial_decay_ends_at_1e4_by_default(keras_schedules):
     T = 40
-    theirs = function_lrs(keras_schedules.PolynomialDecay(LR, decay_steps=T, end_learning_rate=0.0,
-                                                       power=2.0))
-    assert_close32(theirs[:T + 1], lrlib.preview(lrlib.PolynomialLR, T + 1, lr=LR, total_iters=T,
-                                               power=2.0))
+    theirs = function_lrs(
+        keras_schedules.PolynomialDecay(LR, decay_steps=T, end_learning_rate=0.0, power=2.0)
+    )
+    assert_close32(
+        theirs[: T + 1], lrlib.preview(lrlib.PolynomialLR, T + 1, lr=LR, total_iters=T, power=2.0)
+    )
     default = function_lrs(keras_schedules.PolynomialDecay(LR, decay_steps=T), steps=T + 5)
     assert default[-1] == pytest.approx(1e-4, rel=1e-5)
 
@@ -259,14 +278,16 @@ def test_keras_inverse_time_decay(keras_schedules):
 
 # -------------------------------------------------------------------------------- optax
 
+
 @pytest.fixture(scope="module")
 def optax():
     return pytest.importorskip("optax")
 
 
 def test_optax_exponential_decay(optax):
-    theirs = function_lrs(optax.exponential_decay(LR, transition_steps=7, decay_rate=0.5,
-                                               staircase=True))
+    theirs = function_lrs(
+        optax.exponential_decay(LR, transition_steps=7, decay_rate=0.5, staircase=True)
+    )
     assert_close32(theirs, lrlib.preview(lrlib.StepLR, STEPS, lr=LR, step_size=7, gamma=0.5))
     theirs = function_lrs(optax.exponential_decay(LR, transition_steps=1, decay_rate=0.9))
     assert_close32(theirs, lrlib.preview(lrlib.ExponentialLR, STEPS, lr=LR, gamma=0.9))
@@ -281,12 +302,14 @@ def test_optax_cosine_decay(optax):
     T = 40
     theirs = function_lrs(optax.cosine_decay_schedule(LR, decay_steps=T, alpha=0.1))
     ours = lrlib.preview(lrlib.CosineAnnealingLR, T + 1, lr=LR, T_max=T, eta_min=0.1 * LR)
-    assert_close32(theirs[:T + 1], ours)
+    assert_close32(theirs[: T + 1], ours)
 
 
 def test_optax_warmup_cosine_counts_the_warmup_in_decay_steps(optax):
     W, T = 10, STEPS
-    theirs = function_lrs(optax.warmup_cosine_decay_schedule(0.0, LR, warmup_steps=W, decay_steps=T))
+    theirs = function_lrs(
+        optax.warmup_cosine_decay_schedule(0.0, LR, warmup_steps=W, decay_steps=T)
+    )
     t = np.arange(STEPS)
     expected = np.where(t < W, LR * t / W, schedules.cosine_annealing(t - W, LR, T_max=T - W))
     assert_close32(theirs, expected)
@@ -295,24 +318,27 @@ def test_optax_warmup_cosine_counts_the_warmup_in_decay_steps(optax):
 def test_optax_polynomial_and_linear(optax):
     T = 40
     theirs = function_lrs(optax.polynomial_schedule(LR, 0.0, power=2, transition_steps=T))
-    assert_close32(theirs, lrlib.preview(lrlib.PolynomialLR, STEPS, lr=LR, total_iters=T, power=2.0))
+    assert_close32(
+        theirs, lrlib.preview(lrlib.PolynomialLR, STEPS, lr=LR, total_iters=T, power=2.0)
+    )
     theirs = function_lrs(optax.linear_schedule(0.1 * LR, LR, transition_steps=T))
-    assert_close32(theirs, lrlib.preview(lrlib.LinearLR, STEPS, lr=LR, start_factor=0.1,
-                                       total_iters=T))
+    assert_close32(
+        theirs, lrlib.preview(lrlib.LinearLR, STEPS, lr=LR, start_factor=0.1, total_iters=T)
+    )
 
 
 def test_optax_cosine_onecycle_against_onecyclelr(optax):
     T = 100
     theirs = function_lrs(optax.cosine_onecycle_schedule(T, LR), steps=T)
     ours = lrlib.preview(lrlib.OneCycleLR, T, lr=LR, max_lr=LR, total_steps=T)
-    assert theirs[0] == pytest.approx(ours[0], rel=1e-6)          # max_lr / 25
+    assert theirs[0] == pytest.approx(ours[0], rel=1e-6)  # max_lr / 25
     assert theirs.max() == pytest.approx(LR, rel=1e-6)
     assert math.isclose(float(np.argmax(theirs)), 30) and int(np.argmax(ours)) == 29
 
 
 # ------------------------------------- transformers' schedules as lrlib classes, step by step
 
-LRS = (LR, 0.05, 0.2)   # param groups; optimizer.defaults["lr"] is the first
+LRS = (LR, 0.05, 0.2)  # param groups; optimizer.defaults["lr"] is the first
 
 
 def group_lrs(make, steps, lrs=LRS):
@@ -335,41 +361,69 @@ def assert_same_run(ours, theirs):
 
 # (lrlib kwargs, transformers function name, its kwargs, steps)
 HF_COSINE = [
-    ({"num_warmup_steps": 10, "num_training_steps": 200}, "get_cosine_schedule_with_warmup",
-     {"num_warmup_steps": 10, "num_training_steps": 200}, 260),
-    ({"num_warmup_steps": 0, "num_training_steps": 100, "num_cycles": 1.5},
-     "get_cosine_schedule_with_warmup",
-     {"num_warmup_steps": 0, "num_training_steps": 100, "num_cycles": 1.5}, 150),
-    ({"num_warmup_steps": 1, "num_training_steps": 400, "num_cycles": 1.0},
-     "get_cosine_schedule_with_warmup",
-     {"num_warmup_steps": 1, "num_training_steps": 400, "num_cycles": 1.0}, 450),
-    ({"num_warmup_steps": 20, "num_training_steps": 300, "min_lr_rate": 0.1},
-     "get_cosine_with_min_lr_schedule_with_warmup",
-     {"num_warmup_steps": 20, "num_training_steps": 300, "min_lr_rate": 0.1}, 320),
-    ({"num_warmup_steps": 7, "num_training_steps": 90, "num_cycles": 0.75, "min_lr_rate": 0.02},
-     "get_cosine_with_min_lr_schedule_with_warmup",
-     {"num_warmup_steps": 7, "num_training_steps": 90, "num_cycles": 0.75, "min_lr_rate": 0.02},
-     120),
+    (
+        {"num_warmup_steps": 10, "num_training_steps": 200},
+        "get_cosine_schedule_with_warmup",
+        {"num_warmup_steps": 10, "num_training_steps": 200},
+        260,
+    ),
+    (
+        {"num_warmup_steps": 0, "num_training_steps": 100, "num_cycles": 1.5},
+        "get_cosine_schedule_with_warmup",
+        {"num_warmup_steps": 0, "num_training_steps": 100, "num_cycles": 1.5},
+        150,
+    ),
+    (
+        {"num_warmup_steps": 1, "num_training_steps": 400, "num_cycles": 1.0},
+        "get_cosine_schedule_with_warmup",
+        {"num_warmup_steps": 1, "num_training_steps": 400, "num_cycles": 1.0},
+        450,
+    ),
+    (
+        {"num_warmup_steps": 20, "num_training_steps": 300, "min_lr_rate": 0.1},
+        "get_cosine_with_min_lr_schedule_with_warmup",
+        {"num_warmup_steps": 20, "num_training_steps": 300, "min_lr_rate": 0.1},
+        320,
+    ),
+    (
+        {"num_warmup_steps": 7, "num_training_steps": 90, "num_cycles": 0.75, "min_lr_rate": 0.02},
+        "get_cosine_with_min_lr_schedule_with_warmup",
+        {"num_warmup_steps": 7, "num_training_steps": 90, "num_cycles": 0.75, "min_lr_rate": 0.02},
+        120,
+    ),
 ]
 HF_WSD = [
-    ({"num_warmup_steps": w, "num_decay_steps": d, **total, "warmup_type": up,
-      "decay_type": down, "min_lr_ratio": r, "num_cycles": cycles}, steps)
+    (
+        {
+            "num_warmup_steps": w,
+            "num_decay_steps": d,
+            **total,
+            "warmup_type": up,
+            "decay_type": down,
+            "min_lr_ratio": r,
+            "num_cycles": cycles,
+        },
+        steps,
+    )
     for (w, d, total, r, cycles, steps) in [
         (10, 40, {"num_training_steps": 200}, 0.0, 0.5, 230),
         (25, 100, {"num_stable_steps": 300}, 0.1, 0.5, 450),
         (1, 30, {"num_stable_steps": 0}, 0.05, 1.0, 40),
         (0, 60, {"num_training_steps": 100}, 0.0, 0.5, 110),
     ]
-    for up in ("linear", "cosine", "1-sqrt") for down in ("linear", "cosine", "1-sqrt")
+    for up in ("linear", "cosine", "1-sqrt")
+    for down in ("linear", "cosine", "1-sqrt")
 ]
-HF_INVERSE_SQRT = [({"num_warmup_steps": 10}, 300), ({"num_warmup_steps": 0}, 200),
-                   ({"num_warmup_steps": 20, "timescale": 5}, 300),
-                   ({"num_warmup_steps": 1, "timescale": 300}, 300),
-                   ({"num_warmup_steps": 100}, 2000)]
+HF_INVERSE_SQRT = [
+    ({"num_warmup_steps": 10}, 300),
+    ({"num_warmup_steps": 0}, 200),
+    ({"num_warmup_steps": 20, "timescale": 5}, 300),
+    ({"num_warmup_steps": 1, "timescale": 300}, 300),
+    ({"num_warmup_steps": 100}, 2000),
+]
 
 
-@pytest.mark.parametrize("ours, name, theirs, steps", HF_COSINE,
-                         ids=[str(c[0]) for c in HF_COSINE])
+@pytest.mark.parametrize("ours, name, theirs, steps", HF_COSINE, ids=[str(c[0]) for c in HF_COSINE])
 def test_hf_cosine_schedules_equal_warmup_cosine_lr(hf, ours, name, theirs, steps):
     expected = group_lrs(lambda o: getattr(hf, name)(o, **theirs), steps)
     assert_same_run(group_lrs(lambda o: lrlib.WarmupCosineLR(o, **ours), steps), expected)
@@ -386,10 +440,11 @@ def test_hf_min_lr_is_a_fraction_of_the_default_lr_and_eta_min_is_absolute(hf):
     lrlib's eta_min is the same absolute floor in every group, as in torch's CosineAnnealingLR."""
     kw = {"num_warmup_steps": 5, "num_training_steps": 80}
     steps = 100
-    theirs = group_lrs(lambda o: hf.get_cosine_with_min_lr_schedule_with_warmup(
-        o, min_lr=0.005, **kw), steps)
+    theirs = group_lrs(
+        lambda o: hf.get_cosine_with_min_lr_schedule_with_warmup(o, min_lr=0.005, **kw), steps
+    )
     ours = group_lrs(lambda o: lrlib.WarmupCosineLR(o, eta_min=0.005, **kw), steps)
-    assert_same_run(ours[:, 0], theirs[:, 0])      # the group whose lr is the default
+    assert_same_run(ours[:, 0], theirs[:, 0])  # the group whose lr is the default
     assert theirs[80, 1] == pytest.approx(0.005 * LRS[1] / LR) and ours[80, 1] == 0.005
 
 

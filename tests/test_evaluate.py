@@ -1,4 +1,5 @@
 """lrlib.evaluate: a trained model's loss and accuracy on one split, as fit records them."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -7,9 +8,12 @@ import lrlib
 from lrlib.data import Splits
 
 DIGITS = lrlib.data.digits(seed=0)
-SMALL = Splits(train=(DIGITS.train[0][:256], DIGITS.train[1][:256]),
-               val=(DIGITS.val[0][:128], DIGITS.val[1][:128]),
-               test=(DIGITS.test[0][:100], DIGITS.test[1][:100]), n_classes=10)
+SMALL = Splits(
+    train=(DIGITS.train[0][:256], DIGITS.train[1][:256]),
+    val=(DIGITS.val[0][:128], DIGITS.val[1][:128]),
+    test=(DIGITS.test[0][:100], DIGITS.test[1][:100]),
+    n_classes=10,
+)
 
 
 def mlp(seed=0):
@@ -18,8 +22,14 @@ def mlp(seed=0):
 
 def test_evaluate_equals_the_formula_on_the_test_split():
     model = mlp()
-    lrlib.fit(model, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9), SMALL,
-              epochs=10, batch_size=64, progress=False)
+    lrlib.fit(
+        model,
+        torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9),
+        SMALL,
+        epochs=10,
+        batch_size=64,
+        progress=False,
+    )
     loss, accuracy = lrlib.evaluate(model, SMALL.test)
     X, y = SMALL.test
     with torch.no_grad():
@@ -32,14 +42,27 @@ def test_evaluate_equals_the_formula_on_the_test_split():
 
 def test_evaluate_matches_what_fit_records_for_validation():
     model = mlp(seed=3)
-    hist = lrlib.fit(model, torch.optim.SGD(model.parameters(), lr=0.05), SMALL, epochs=2,
-                     batch_size=64, progress=False)
+    hist = lrlib.fit(
+        model,
+        torch.optim.SGD(model.parameters(), lr=0.05),
+        SMALL,
+        epochs=2,
+        batch_size=64,
+        progress=False,
+    )
     assert lrlib.evaluate(model, SMALL.val) == (hist.val_loss[-1], hist.val_acc[-1])
 
 
 def test_evaluate_on_fit_seeds_models_gives_each_seed_its_own_numbers():
-    runs = lrlib.fit_seeds(mlp, lambda m: torch.optim.SGD(m.parameters(), lr=0.1), SMALL,
-                           seeds=[0, 1], epochs=2, batch_size=64, progress=False)
+    runs = lrlib.fit_seeds(
+        mlp,
+        lambda m: torch.optim.SGD(m.parameters(), lr=0.1),
+        SMALL,
+        seeds=[0, 1],
+        epochs=2,
+        batch_size=64,
+        progress=False,
+    )
     for hist, model in zip(runs, runs.models):
         loss, accuracy = lrlib.evaluate(model, SMALL.val)
         assert loss == pytest.approx(hist.val_loss[-1], rel=1e-5)
@@ -59,14 +82,26 @@ def test_evaluate_restores_the_mode_and_leaves_weights_alone():
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
 
 
-@pytest.mark.parametrize("model, split, error, words", [
-    ("not a model", SMALL.test, TypeError, "model must be a torch.nn.Module, got str"),
-    (mlp(), DIGITS.test[0], TypeError, "split must be a pair (X, y)"),
-    (mlp(), (DIGITS.test[0], DIGITS.test[1][:5]), ValueError, "split has 359 feature rows but 5"),
-    (mlp(), (DIGITS.test[0].long(), DIGITS.test[1]), TypeError, "split features must be"),
-    (lrlib.models.mlp(64, 5, hidden=(8,)), SMALL.test, ValueError,
-     "n_classes >= 10 (the labels go up to 9); for a batch of 2 it returned (2, 5)"),
-])
+@pytest.mark.parametrize(
+    "model, split, error, words",
+    [
+        ("not a model", SMALL.test, TypeError, "model must be a torch.nn.Module, got str"),
+        (mlp(), DIGITS.test[0], TypeError, "split must be a pair (X, y)"),
+        (
+            mlp(),
+            (DIGITS.test[0], DIGITS.test[1][:5]),
+            ValueError,
+            "split has 359 feature rows but 5",
+        ),
+        (mlp(), (DIGITS.test[0].long(), DIGITS.test[1]), TypeError, "split features must be"),
+        (
+            lrlib.models.mlp(64, 5, hidden=(8,)),
+            SMALL.test,
+            ValueError,
+            "n_classes >= 10 (the labels go up to 9); for a batch of 2 it returned (2, 5)",
+        ),
+    ],
+)
 def test_evaluate_rejects_bad_arguments(model, split, error, words):
     with pytest.raises(error) as info:
         lrlib.evaluate(model, split)

@@ -1,4 +1,5 @@
 """lrlib.lr_range_test: exponential sweep, bias-corrected smoothing, early stop, restore, suggestions."""
+
 import math
 
 import numpy as np
@@ -31,8 +32,17 @@ def setup(momentum=0.9):
 
 def test_sweep_is_exponential_and_smoothing_is_bias_corrected():
     model, optimizer = setup()
-    found = lrlib.lr_range_test(model, optimizer, SMALL, min_lr=1e-4, max_lr=1.0, steps=30,
-                                smooth=0.9, stop_factor=math.inf, batch_size=32)
+    found = lrlib.lr_range_test(
+        model,
+        optimizer,
+        SMALL,
+        min_lr=1e-4,
+        max_lr=1.0,
+        steps=30,
+        smooth=0.9,
+        stop_factor=math.inf,
+        batch_size=32,
+    )
     assert isinstance(found, RangeTest) and found.stopped == "completed"
     assert len(found.lrs) == len(found.losses) == len(found.raw_losses) == 30
     assert found.lrs[0] == pytest.approx(1e-4) and found.lrs[-1] == pytest.approx(1.0)
@@ -71,8 +81,10 @@ def test_model_and_optimizer_are_restored():
     lrlib.lr_range_test(model, optimizer, SMALL, steps=40)
     assert all(torch.equal(a, p) for a, p in zip(weights, model.parameters()))
     assert all(torch.equal(g, p.grad) for g, p in zip(grads, model.parameters()))
-    assert all(torch.equal(b, optimizer.state[p]["momentum_buffer"])
-               for b, p in zip(buffers, model.parameters()))
+    assert all(
+        torch.equal(b, optimizer.state[p]["momentum_buffer"])
+        for b, p in zip(buffers, model.parameters())
+    )
     assert optimizer.param_groups[0]["lr"] == 0.05
     assert optimizer.state_dict()["param_groups"] == state["param_groups"]
     assert model.training is False
@@ -102,23 +114,29 @@ def test_suggestions_on_known_curves():
     # small bumps do not cut the valley short
     bumpy = losses.copy()
     bumpy[10] += 0.001
-    assert valley_lr(lrs, bumpy) in (pytest.approx(lrs[end // 2]), pytest.approx(lrs[(end + 1) // 2]))
+    assert valley_lr(lrs, bumpy) in (
+        pytest.approx(lrs[end // 2]),
+        pytest.approx(lrs[(end + 1) // 2]),
+    )
     with pytest.raises(ValueError, match="same length"):
         steepest_lr(lrs, losses[:-1])
 
 
-@pytest.mark.parametrize("change, error, words", [
-    ({"min_lr": 0}, ValueError, "min_lr must be a finite number > 0, got 0"),
-    ({"max_lr": float("nan")}, ValueError, "max_lr"),
-    ({"min_lr": 1.0, "max_lr": 0.1}, ValueError, "min_lr must be smaller than max_lr"),
-    ({"steps": 1}, ValueError, "steps must be >= 2"),
-    ({"steps": 10.0}, TypeError, "steps"),
-    ({"smooth": 1.0}, ValueError, r"smooth must be a number in \[0, 1\)"),
-    ({"stop_factor": 1}, ValueError, "stop_factor must be a number > 1"),
-    ({"batch_size": 0}, ValueError, "batch_size"),
-    ({"min_lr": "1e-7"}, TypeError, "min_lr must be a number"),
-    ({"optimizer": "sgd"}, TypeError, "optimizer"),
-])
+@pytest.mark.parametrize(
+    "change, error, words",
+    [
+        ({"min_lr": 0}, ValueError, "min_lr must be a finite number > 0, got 0"),
+        ({"max_lr": float("nan")}, ValueError, "max_lr"),
+        ({"min_lr": 1.0, "max_lr": 0.1}, ValueError, "min_lr must be smaller than max_lr"),
+        ({"steps": 1}, ValueError, "steps must be >= 2"),
+        ({"steps": 10.0}, TypeError, "steps"),
+        ({"smooth": 1.0}, ValueError, r"smooth must be a number in \[0, 1\)"),
+        ({"stop_factor": 1}, ValueError, "stop_factor must be a number > 1"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"min_lr": "1e-7"}, TypeError, "min_lr must be a number"),
+        ({"optimizer": "sgd"}, TypeError, "optimizer"),
+    ],
+)
 def test_bad_arguments(change, error, words):
     model, optimizer = setup()
     args = {"model": model, "optimizer": optimizer, "data": SMALL}

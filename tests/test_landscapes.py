@@ -1,4 +1,5 @@
 """lrlib.landscapes: exact gradients, known critical points, and gradient descent's stopping reasons."""
+
 import numpy as np
 import pytest
 
@@ -6,8 +7,12 @@ import lrlib
 from lrlib import landscapes
 from lrlib.landscapes import Descent, Surface
 
-SURFACES = [landscapes.quadratic_bowl(10), landscapes.double_well_1d(), landscapes.double_well_2d(),
-            landscapes.saddle()]
+SURFACES = [
+    landscapes.quadratic_bowl(10),
+    landscapes.double_well_1d(),
+    landscapes.double_well_2d(),
+    landscapes.saddle(),
+]
 
 
 @pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.name)
@@ -16,7 +21,9 @@ def test_gradient_matches_finite_differences(surface):
     h = 1e-6
     for _ in range(5):
         x = rng.uniform(-1.5, 1.5, size=surface.dim)
-        numeric = [(surface.f(x + h * e) - surface.f(x - h * e)) / (2 * h) for e in np.eye(surface.dim)]
+        numeric = [
+            (surface.f(x + h * e) - surface.f(x - h * e)) / (2 * h) for e in np.eye(surface.dim)
+        ]
         assert np.allclose(surface.gradient(x), numeric, atol=1e-5)
 
 
@@ -36,7 +43,9 @@ def test_double_well_minima_global_below_local():
     for surface in (landscapes.double_well_1d(), landscapes.double_well_2d()):
         glob, local = surface.minima["global"], surface.minima["local"]
         assert surface.f(glob) < surface.f(local)
-        assert glob[0] == pytest.approx(-1.3008, abs=1e-3) and local[0] == pytest.approx(1.1309, abs=1e-3)
+        assert glob[0] == pytest.approx(-1.3008, abs=1e-3) and local[0] == pytest.approx(
+            1.1309, abs=1e-3
+        )
 
 
 def test_saddle_goes_down_one_way_and_up_the_other():
@@ -62,7 +71,7 @@ def test_descent_is_plain_gradient_descent():
     run = landscapes.descend(well, 2.0, lr=0.01, max_iters=20)
     x = 2.0
     for t in range(20):
-        x = x - 0.01 * (4 * x ** 3 - 6 * x + 1)
+        x = x - 0.01 * (4 * x**3 - 6 * x + 1)
         assert run.path[t + 1, 0] == pytest.approx(x, rel=1e-12)
     assert np.allclose(run.values, well.f(run.path))
     assert "Descent(reason='max_iters', iterations=20" in repr(run)
@@ -89,29 +98,34 @@ def test_schedule_as_a_callable_of_the_step():
     well = landscapes.double_well_1d()
     schedule = lambda t: lrlib.schedules.exponential_decay(t, base_lr=0.05, gamma=0.9)  # noqa: E731
     run = landscapes.descend(well, 2.0, lr=schedule, max_iters=30, tol=0)
-    assert np.allclose(run.lrs, [0.05 * 0.9 ** t for t in range(30)])
+    assert np.allclose(run.lrs, [0.05 * 0.9**t for t in range(30)])
     x = 2.0
     for t in range(30):
-        x = x - 0.05 * 0.9 ** t * (4 * x ** 3 - 6 * x + 1)
+        x = x - 0.05 * 0.9**t * (4 * x**3 - 6 * x + 1)
     assert run.x[0] == pytest.approx(x, rel=1e-10)
     # a decaying lr ends with small steps: stopped by the tolerance before max_iters
-    assert landscapes.descend(well, 2.0, lr=schedule, max_iters=1000, tol=1e-6).reason == "small_step"
+    assert (
+        landscapes.descend(well, 2.0, lr=schedule, max_iters=1000, tol=1e-6).reason == "small_step"
+    )
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"lr": 0}, ValueError, "lr must be a finite number > 0, got 0"),
-    ({"lr": -0.1}, ValueError, "lr"),
-    ({"lr": "0.1"}, TypeError, "lr must be a number or a callable"),
-    ({"lr": lambda t: float("nan")}, ValueError, r"lr\(0\) = nan"),
-    ({"lr": lambda t: -1.0 if t == 3 else 0.1}, ValueError, r"lr\(3\) = -1.0"),
-    ({"lr": lambda t: "fast"}, TypeError, r"lr\(0\) must return a number"),
-    ({"x0": [1.0]}, ValueError, "x0 must have 2 coordinate"),
-    ({"x0": [np.nan, 1.0]}, ValueError, "x0 must be finite"),
-    ({"max_iters": 0}, ValueError, "max_iters must be >= 1"),
-    ({"max_iters": 10.0}, TypeError, "max_iters must be an int"),
-    ({"tol": -1}, ValueError, "tol"),
-    ({"surface": "bowl"}, TypeError, "surface must be an lrlib.landscapes.Surface"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"lr": 0}, ValueError, "lr must be a finite number > 0, got 0"),
+        ({"lr": -0.1}, ValueError, "lr"),
+        ({"lr": "0.1"}, TypeError, "lr must be a number or a callable"),
+        ({"lr": lambda t: float("nan")}, ValueError, r"lr\(0\) = nan"),
+        ({"lr": lambda t: -1.0 if t == 3 else 0.1}, ValueError, r"lr\(3\) = -1.0"),
+        ({"lr": lambda t: "fast"}, TypeError, r"lr\(0\) must return a number"),
+        ({"x0": [1.0]}, ValueError, "x0 must have 2 coordinate"),
+        ({"x0": [np.nan, 1.0]}, ValueError, "x0 must be finite"),
+        ({"max_iters": 0}, ValueError, "max_iters must be >= 1"),
+        ({"max_iters": 10.0}, TypeError, "max_iters must be an int"),
+        ({"tol": -1}, ValueError, "tol"),
+        ({"surface": "bowl"}, TypeError, "surface must be an lrlib.landscapes.Surface"),
+    ],
+)
 def test_descend_rejects_bad_arguments(kwargs, error, words):
     args = {"surface": landscapes.quadratic_bowl(), "x0": [1.0, 1.0], "lr": 0.1, "max_iters": 10}
     args.update(kwargs)
@@ -119,8 +133,9 @@ def test_descend_rejects_bad_arguments(kwargs, error, words):
         landscapes.descend(**args)
 
 
-@pytest.mark.parametrize("condition, error", [(0.5, ValueError), (float("inf"), ValueError),
-                                              ("10", TypeError)])
+@pytest.mark.parametrize(
+    "condition, error", [(0.5, ValueError), (float("inf"), ValueError), ("10", TypeError)]
+)
 def test_bowl_rejects_bad_condition(condition, error):
     with pytest.raises(error, match="condition"):
         landscapes.quadratic_bowl(condition)
@@ -130,4 +145,5 @@ def test_surface_rejects_points_of_the_wrong_size():
     with pytest.raises(ValueError, match="takes points with 2 coordinates"):
         landscapes.saddle().f([1.0, 2.0, 3.0])
     assert isinstance(SURFACES[0], Surface) and isinstance(
-        landscapes.descend(SURFACES[0], [1, 1], 0.1, max_iters=1), Descent)
+        landscapes.descend(SURFACES[0], [1, 1], 0.1, max_iters=1), Descent
+    )

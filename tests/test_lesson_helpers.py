@@ -1,4 +1,5 @@
 """The helpers lessons share (lrlib.models' lesson block, lrlib.utils.round_trip)."""
+
 import pickle
 
 import pytest
@@ -15,8 +16,10 @@ def test_digits_mlp_is_the_lessons_model():
         assert [tuple(p.shape) for p in ours.parameters()] == [(128, 64), (128,), (10, 128), (10,)]
         assert all(torch.equal(a, b) for a, b in zip(ours.parameters(), theirs.parameters()))
     assert not torch.equal(digits_mlp(0)[0].weight, digits_mlp(1)[0].weight)
-    assert [m.out_features for m in digits_mlp(0, hidden=(64,)) if hasattr(m, "out_features")] \
-        == [64, 10]
+    assert [m.out_features for m in digits_mlp(0, hidden=(64,)) if hasattr(m, "out_features")] == [
+        64,
+        10,
+    ]
 
 
 def test_sgd_builds_one_optimizer_per_model():
@@ -30,10 +33,17 @@ def test_sgd_builds_one_optimizer_per_model():
     assert sgd(0.1, momentum=0).__call__(a).param_groups[0]["momentum"] == 0
 
 
-@pytest.mark.parametrize("kwargs, error", [
-    ({"lr": -0.1}, ValueError), ({"lr": float("nan")}, ValueError), ({"lr": "0.1"}, TypeError),
-    ({"lr": 0.1, "momentum": -1}, ValueError), ({"lr": True}, TypeError),
-    ({"lr": 0.1, "weight_decay": float("inf")}, ValueError)])
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"lr": -0.1}, ValueError),
+        ({"lr": float("nan")}, ValueError),
+        ({"lr": "0.1"}, TypeError),
+        ({"lr": 0.1, "momentum": -1}, ValueError),
+        ({"lr": True}, TypeError),
+        ({"lr": 0.1, "weight_decay": float("inf")}, ValueError),
+    ],
+)
 def test_sgd_rejects_bad_arguments(kwargs, error):
     name = [k for k in kwargs if k != "lr" or len(kwargs) == 1][-1]
     with pytest.raises(error, match=name):
@@ -59,9 +69,9 @@ def test_dead_units_counts_units_silent_on_every_row():
     X = torch.randn(40, 64, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         model[0].weight[:5] = 0.0
-        model[0].bias[:5] = -1.0          # 5 units always off
+        model[0].bias[:5] = -1.0  # 5 units always off
         model[0].weight[5] = 0.0
-        model[0].bias[5] = 1.0            # always on
+        model[0].bias[5] = 1.0  # always on
     hidden = torch.relu(X @ model[0].weight.T + model[0].bias)
     expected = int((hidden == 0).all(dim=0).sum())
     assert expected >= 5
@@ -90,8 +100,12 @@ def test_round_trip_copies_what_a_checkpoint_holds():
     model(torch.zeros(3, 64)).sum().backward()
     optimizer.step()
     scheduler = lrlib.StepLR(optimizer, step_size=2)
-    saved = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "scheduler": scheduler.state_dict(), "epoch": 4}
+    saved = {
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "epoch": 4,
+    }
     loaded = round_trip(saved)
     assert loaded["epoch"] == 4 and loaded["scheduler"] == saved["scheduler"]
     for key, tensor in saved["model"].items():

@@ -4,12 +4,12 @@ The checks run on every notebook in notebooks/. They are themselves tested on a 
 made by `python -m tests.tools.new_lesson` and executed here: the filled-in skeleton must
 pass, and each way of breaking it must be caught.
 """
+
 import copy
 import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -26,6 +26,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 # ---------------------------------------------------------------- the real lessons
 
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_lesson_follows_the_conventions(notebook):
     problems = lesson.check_notebook(notebook)
@@ -34,12 +35,16 @@ def test_lesson_follows_the_conventions(notebook):
 
 def test_toc_lists_every_lesson_and_every_entry_exists():
     entries = lesson.toc_files()
-    missing_files = [e for e in entries
-                     if not any((ROOT / (e + ext)).is_file() for ext in (".md", ".ipynb"))]
+    missing_files = [
+        e for e in entries if not any((ROOT / (e + ext)).is_file() for ext in (".md", ".ipynb"))
+    ]
     assert not missing_files, f"_toc.yml names files that do not exist: {missing_files}"
     assert len(entries) == len(set(entries)), f"_toc.yml lists a file twice: {entries}"
-    unlisted = [p.relative_to(ROOT).with_suffix("").as_posix() for p in NOTEBOOKS
-                if p.relative_to(ROOT).with_suffix("").as_posix() not in entries]
+    unlisted = [
+        p.relative_to(ROOT).with_suffix("").as_posix()
+        for p in NOTEBOOKS
+        if p.relative_to(ROOT).with_suffix("").as_posix() not in entries
+    ]
     assert not unlisted, f"lessons missing from _toc.yml (the site would not show them): {unlisted}"
 
 
@@ -50,16 +55,25 @@ def test_colab_links_and_install_line_come_from_config():
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     owner_repo = url.removeprefix("https://github.com/")
     assert lesson.colab_url("notebooks/01_x.ipynb") == (
-        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/01_x.ipynb")
+        f"https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/01_x.ipynb"
+    )
     assert lesson.badge_markdown("notebooks/01_x.ipynb") == (
         "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-        f"(https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/01_x.ipynb)")
+        f"(https://colab.research.google.com/github/{owner_repo}/blob/{branch}/notebooks/01_x.ipynb)"
+    )
     installs = re.findall(r'"lrlib @ git\+(\S+)@(\S+)"', lesson.setup_cell_source())
     assert installs == [(url, branch)]
 
 
-@pytest.mark.parametrize("bad", ["lessons/01_x.ipynb", "notebooks/01_x.md", "notebooks/Lesson One.ipynb",
-                                 "notebooks/sub/01_x.ipynb"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "lessons/01_x.ipynb",
+        "notebooks/01_x.md",
+        "notebooks/Lesson One.ipynb",
+        "notebooks/sub/01_x.ipynb",
+    ],
+)
 def test_lesson_paths_are_checked(bad):
     with pytest.raises(ValueError, match="lesson"):
         lesson.colab_url(bad)
@@ -77,16 +91,27 @@ def executed_skeleton(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("lesson")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-m", "tests.tools.new_lesson", SKELETON, "A skeleton"],
-                          cwd=root, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.tools.new_lesson", SKELETON, "A skeleton"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     path = root / SKELETON
     nb = nbformat.read(path, as_version=4)
     saved = os.environ.get("MPLBACKEND")
-    os.environ["MPLBACKEND"] = "Agg"  # as the Makefile exports it: the setup cell must still plot inline
+    os.environ["MPLBACKEND"] = (
+        "Agg"  # as the Makefile exports it: the setup cell must still plot inline
+    )
     try:
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}}).execute()
+        nbclient.NotebookClient(
+            nb,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
     finally:
         if saved is None:
             os.environ.pop("MPLBACKEND")
@@ -106,9 +131,13 @@ def _filled(nb):
 
 def test_new_lesson_refuses_to_overwrite(executed_skeleton):
     root = executed_skeleton.parents[1]
-    done = subprocess.run([sys.executable, "-m", "tests.tools.new_lesson", SKELETON, "Again"],
-                          cwd=root, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.tools.new_lesson", SKELETON, "Again"],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0 and "exists" in done.stderr
 
 
@@ -119,8 +148,9 @@ def test_skeleton_runs_and_only_its_todos_are_flagged(executed_skeleton):
     nb = nbformat.read(executed_skeleton, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].outputs == [], "the setup cell printed something"
-    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs), \
+    assert any("image/png" in o.get("data", {}) for c in code for o in c.outputs), (
         "no plot came out inline although MPLBACKEND=Agg"
+    )
 
 
 def test_filled_skeleton_passes(executed_skeleton, tmp_path):
@@ -150,28 +180,36 @@ def _replace_in_first_cell(old, new):
     def mutate(nb):
         assert old in nb.cells[0].source
         nb.cells[0].source = nb.cells[0].source.replace(old, new)
+
     return mutate
 
 
 def _set_source(i, source):
     def mutate(nb):
         _code(nb, i).source = source
+
     return mutate
 
 
 def _add_code_cell(source, outputs=None):
     def mutate(nb):
-        cell = nbformat.v4.new_code_cell(source, execution_count=len(
-            [c for c in nb.cells if c.cell_type == "code"]) + 1)
-        cell.outputs = outputs if outputs is not None else [
-            nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+        cell = nbformat.v4.new_code_cell(
+            source, execution_count=len([c for c in nb.cells if c.cell_type == "code"]) + 1
+        )
+        cell.outputs = (
+            outputs
+            if outputs is not None
+            else [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+        )
         nb.cells.insert(-2, cell)
+
     return mutate
 
 
 def _set_output(i, output):
     def mutate(nb):
         _code(nb, i).outputs.append(output)
+
     return mutate
 
 
@@ -206,49 +244,121 @@ def _wrong_kernel(nb):
 
 SETUP = lesson.setup_cell_source()
 BREAKAGES = {
-    "badge-points-to-another-lesson": (_replace_in_first_cell(
-        "01_skeleton_check.ipynb", "02_other.ipynb"), "must point to"),
-    "badge-points-to-a-fork": (_replace_in_first_cell(lesson.GITHUB_REPO, "someone/fork"), "must point to"),
-    "badge-on-another-branch": (_replace_in_first_cell(f"/blob/{lesson.BRANCH}/", "/blob/dev/"), "must point to"),
-    "no-badge": (_replace_in_first_cell("[![Open In Colab]", "[![Colab]"), "exactly one Colab badge"),
-    "title-not-level-1": (_replace_in_first_cell("# A skeleton", "## A skeleton"), "level-1 heading"),
-    "no-summary": (lambda nb: setattr(nb.cells[0], "source", "# A skeleton\n\n"
-                                      + lesson.badge_markdown(SKELETON)), "summary"),
-    "second-level-1-heading": (lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell(
-        "# Another title\n\nText.")), "only the title"),
-    "setup-cell-changed": (_set_source(0, SETUP.replace("seed_everything(0)", "seed_everything(1)")),
-                           "canonical setup cell"),
-    "setup-installs-from-a-fork": (_set_source(0, SETUP.replace(lesson.REPO_URL, "https://github.com/x/y")),
-                                   "installs lrlib from"),
-    "setup-installs-an-unknown-extra": (_set_source(0, SETUP.replace('"lrlib @', '"lrlib[nosuch] @')),
-                                        "not optional dependencies of lrlib"),
-    "setup-with-extra-edited": (_set_source(0, lesson.setup_cell_source(["lightning"]).replace(
-        "seed_everything(0)", "seed_everything(1)")), "canonical setup cell"),
+    "badge-points-to-another-lesson": (
+        _replace_in_first_cell("01_skeleton_check.ipynb", "02_other.ipynb"),
+        "must point to",
+    ),
+    "badge-points-to-a-fork": (
+        _replace_in_first_cell(lesson.GITHUB_REPO, "someone/fork"),
+        "must point to",
+    ),
+    "badge-on-another-branch": (
+        _replace_in_first_cell(f"/blob/{lesson.BRANCH}/", "/blob/dev/"),
+        "must point to",
+    ),
+    "no-badge": (
+        _replace_in_first_cell("[![Open In Colab]", "[![Colab]"),
+        "exactly one Colab badge",
+    ),
+    "title-not-level-1": (
+        _replace_in_first_cell("# A skeleton", "## A skeleton"),
+        "level-1 heading",
+    ),
+    "no-summary": (
+        lambda nb: setattr(
+            nb.cells[0], "source", "# A skeleton\n\n" + lesson.badge_markdown(SKELETON)
+        ),
+        "summary",
+    ),
+    "second-level-1-heading": (
+        lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell("# Another title\n\nText.")),
+        "only the title",
+    ),
+    "setup-cell-changed": (
+        _set_source(0, SETUP.replace("seed_everything(0)", "seed_everything(1)")),
+        "canonical setup cell",
+    ),
+    "setup-installs-from-a-fork": (
+        _set_source(0, SETUP.replace(lesson.REPO_URL, "https://github.com/x/y")),
+        "installs lrlib from",
+    ),
+    "setup-installs-an-unknown-extra": (
+        _set_source(0, SETUP.replace('"lrlib @', '"lrlib[nosuch] @')),
+        "not optional dependencies of lrlib",
+    ),
+    "setup-with-extra-edited": (
+        _set_source(
+            0,
+            lesson.setup_cell_source(["lightning"]).replace(
+                "seed_everything(0)", "seed_everything(1)"
+            ),
+        ),
+        "canonical setup cell",
+    ),
     "setup-not-first": (_move_setup_after_first_code_cell, "first code cell must be the canonical"),
     "setup-twice": (_duplicate_setup, "appear once"),
     "second-install": (_add_code_cell("!pip install lrlib"), "installs or detects Colab"),
-    "open-relative-file": (_add_code_cell('rows = open("data/train.csv").read()\nprint(len(rows))'),
-                           "reads a file"),
-    "parent-directory": (_add_code_cell('import lrlib.plot\nprint("../lrlib/plot.py")'), "reads a file"),
-    "pandas-read-csv": (_add_code_cell('import pandas as pd\npd.read_csv("results.csv")'), "reads a file"),
+    "open-relative-file": (
+        _add_code_cell('rows = open("data/train.csv").read()\nprint(len(rows))'),
+        "reads a file",
+    ),
+    "parent-directory": (
+        _add_code_cell('import lrlib.plot\nprint("../lrlib/plot.py")'),
+        "reads a file",
+    ),
+    "pandas-read-csv": (
+        _add_code_cell('import pandas as pd\npd.read_csv("results.csv")'),
+        "reads a file",
+    ),
     "numpy-loadtxt": (_add_code_cell("import numpy as np\nnp.loadtxt('lrs.txt')"), "reads a file"),
     "run-magic": (_add_code_cell("%run helpers.py"), "reads a file"),
     "sys-path": (_add_code_cell("import sys\nsys.path.insert(0, '..')"), "reads a file"),
     "no-key-takeaways": (_remove_key_takeaways, "Key takeaways"),
-    "todo-left-in-code": (_add_code_cell("# TODO: a second seed\nprint(1)"), "code cell 6 still has a TODO"),
-    "todo-left-in-prose": (lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell(
-        "## More\n\nTODO: explain.")), "markdown cell '## More' still has a TODO"),
+    "todo-left-in-code": (
+        _add_code_cell("# TODO: a second seed\nprint(1)"),
+        "code cell 6 still has a TODO",
+    ),
+    "todo-left-in-prose": (
+        lambda nb: nb.cells.insert(2, nbformat.v4.new_markdown_cell("## More\n\nTODO: explain.")),
+        "markdown cell '## More' still has a TODO",
+    ),
     "cell-without-output": (lambda nb: setattr(_code(nb, 1), "outputs", []), "has no output"),
-    "setup-prints": (_set_output(0, nbformat.v4.new_output("stream", name="stdout", text="cpu\n")),
-                     "setup cell must print nothing"),
-    "error-output": (_set_output(2, nbformat.v4.new_output(
-        "error", ename="ValueError", evalue="boom", traceback=["ValueError: boom"])), "error output"),
-    "machine-path-in-warning": (_set_output(2, nbformat.v4.new_output(
-        "stream", name="stderr", text="/home/ci/lrwiki/.venv/lib/python3.11/site-packages/torch/"
-                                      "optim/lr_scheduler.py:62: UserWarning: ...\n")), "path of the machine"),
-    "site-packages-in-repr": (_set_output(2, nbformat.v4.new_output(
-        "execute_result", data={"text/plain": "<module 'x' from 'C:\\\\Users\\\\me\\\\x.py'>"},
-        execution_count=3)), "path of the machine"),
+    "setup-prints": (
+        _set_output(0, nbformat.v4.new_output("stream", name="stdout", text="cpu\n")),
+        "setup cell must print nothing",
+    ),
+    "error-output": (
+        _set_output(
+            2,
+            nbformat.v4.new_output(
+                "error", ename="ValueError", evalue="boom", traceback=["ValueError: boom"]
+            ),
+        ),
+        "error output",
+    ),
+    "machine-path-in-warning": (
+        _set_output(
+            2,
+            nbformat.v4.new_output(
+                "stream",
+                name="stderr",
+                text="/home/ci/lrwiki/.venv/lib/python3.11/site-packages/torch/"
+                "optim/lr_scheduler.py:62: UserWarning: ...\n",
+            ),
+        ),
+        "path of the machine",
+    ),
+    "site-packages-in-repr": (
+        _set_output(
+            2,
+            nbformat.v4.new_output(
+                "execute_result",
+                data={"text/plain": "<module 'x' from 'C:\\\\Users\\\\me\\\\x.py'>"},
+                execution_count=3,
+            ),
+        ),
+        "path of the machine",
+    ),
     "missing-execution-count": (_clear_counts, "no execution count"),
     "counts-out-of-order": (_shuffle_counts, "not 1, 2, 3"),
     "wrong-kernel": (_wrong_kernel, "kernelspec"),
@@ -278,7 +388,9 @@ def test_not_yet_converted_list_names_existing_lessons_once():
     assert len(names) == len(set(names)) and list(names) == sorted(names), names
 
 
-@pytest.mark.parametrize("notebook", CONVERTED or [None], ids=[p.name for p in CONVERTED] or ["none"])
+@pytest.mark.parametrize(
+    "notebook", CONVERTED or [None], ids=[p.name for p in CONVERTED] or ["none"]
+)
 def test_converted_lesson_backs_its_verdicts_and_glues_its_numbers(notebook):
     if notebook is None:
         return  # no lesson converted yet
@@ -305,6 +417,7 @@ def _md_replace(old, new):
         cells = [c for c in nb.cells if c.cell_type == "markdown" and old in c.source]
         assert cells, old
         cells[0].source = cells[0].source.replace(old, new)
+
     return mutate
 
 
@@ -316,6 +429,7 @@ def _check_output(old, new):
                     out.text = out.text.replace(old, new)
                     return
         raise AssertionError(old)
+
     return mutate
 
 
@@ -327,22 +441,31 @@ def _drop_glue(nb):
 
 CLAIM_BREAKAGES = {
     "takeaway-without-claim": (_md_replace(" {claim}`lr-decays`.", "."), "states no checked claim"),
-    "correction-without-claim": (_md_replace("backs it {claim}`lr-decays`", "backs it"),
-                                 "Correction box 1 states no checked claim"),
-    "claim-without-check": (_check_output("[lr-decays]", "[lr-falls]"),
-                            "no check with id 'lr-decays' passed"),
-    "check-that-failed": (_check_output("\u2713 [lr-decays]", "\u2717 [lr-decays]"),
-                          "no check with id 'lr-decays' passed"),
+    "correction-without-claim": (
+        _md_replace("backs it {claim}`lr-decays`", "backs it"),
+        "Correction box 1 states no checked claim",
+    ),
+    "claim-without-check": (
+        _check_output("[lr-decays]", "[lr-falls]"),
+        "no check with id 'lr-decays' passed",
+    ),
+    "check-that-failed": (
+        _check_output("\u2713 [lr-decays]", "\u2717 [lr-decays]"),
+        "no check with id 'lr-decays' passed",
+    ),
     "claim-in-a-lesson-that-does-not-check-it": (
         _md_replace("{claim}`lr-decays`.", "{claim}`02_other::lr-decays`."),
-        "no check with id 'lr-decays' passed in lesson 02_other"),
+        "no check with id 'lr-decays' passed in lesson 02_other",
+    ),
     "plain-number-in-takeaway": (
         _md_replace("the rate ends at {glue:text}`final_lr`", "the rate ends at 0.0125"),
-        "the number(s) ['0.0125']"),
+        "the number(s) ['0.0125']",
+    ),
     "unglued-key": (_drop_glue, "pastes {glue} 'final_lr', which no output glues"),
-    "claim-checked-twice": (_check_output("\u2713 [lr-decays] final",
-                                          "\u2713 [lr-decays] x\n\u2713 [lr-decays] final"),
-                            "checked 2 times"),
+    "claim-checked-twice": (
+        _check_output("\u2713 [lr-decays] final", "\u2713 [lr-decays] x\n\u2713 [lr-decays] final"),
+        "checked 2 times",
+    ),
 }
 
 
@@ -357,41 +480,64 @@ def test_each_broken_claims_rule_is_caught(executed_skeleton, tmp_path, breakage
     assert any(expected in p for p in problems), f"{breakage} not caught; problems: {problems}"
 
 
-@pytest.mark.parametrize("text", [
-    "Decay every `10` epochs: {glue:text}`gain:.1f` points {claim}`x`.",
-    "Adam's default $\\beta_2 = 0.999$ {cite}`kingma2015adam`; see [lesson 25](25_x.ipynb).",
-    "The paper reports 93.2% on CIFAR-10 {cite}`smith2017cyclical`.",
-    "L2 and float32 hold digits inside words.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Decay every `10` epochs: {glue:text}`gain:.1f` points {claim}`x`.",
+        "Adam's default $\\beta_2 = 0.999$ {cite}`kingma2015adam`; see [lesson 25](25_x.ipynb).",
+        "The paper reports 93.2% on CIFAR-10 {cite}`smith2017cyclical`.",
+        "L2 and float32 hold digits inside words.",
+    ],
+)
 def test_numbers_a_takeaway_may_hold(text):
-    assert not lesson._LOOSE_DIGIT.findall(lesson._DIGIT_HOLDERS.sub(" ", text)) \
-        or "{cite" in text
+    assert not lesson._LOOSE_DIGIT.findall(lesson._DIGIT_HOLDERS.sub(" ", text)) or "{cite" in text
 
 
 def _seed_lesson(folder, stem, claim_id, verdict):
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell(
-            f"# L\n\n## Key takeaways\n\n- It is wrong {{claim}}`{claim_id}`."),
-        nbformat.v4.new_code_cell("claims.seed(...)", execution_count=1, outputs=[
-            nbformat.v4.new_output(
-                "stream", name="stdout",
-                text=f'\u2713 [{claim_id}] seed claim {verdict}: "s" \u2014 e\n')])])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(
+                f"# L\n\n## Key takeaways\n\n- It is wrong {{claim}}`{claim_id}`."
+            ),
+            nbformat.v4.new_code_cell(
+                "claims.seed(...)",
+                execution_count=1,
+                outputs=[
+                    nbformat.v4.new_output(
+                        "stream",
+                        name="stdout",
+                        text=f'\u2713 [{claim_id}] seed claim {verdict}: "s" \u2014 e\n',
+                    )
+                ],
+            ),
+        ]
+    )
     nbformat.write(nb, folder / f"{stem}.ipynb")
 
 
-ERRATA_OK = ("# Errata\n\n- **Wrong**: StepLR decays every step_size calls. [StepLR](../notebooks/"
-             "11_step.ipynb) {claim}`11_step::step-every-n-epochs`\n"
-             "- An old line of an exempt lesson. [Other](../notebooks/12_old.ipynb)\n")
+ERRATA_OK = (
+    "# Errata\n\n- **Wrong**: StepLR decays every step_size calls. [StepLR](../notebooks/"
+    "11_step.ipynb) {claim}`11_step::step-every-n-epochs`\n"
+    "- An old line of an exempt lesson. [Other](../notebooks/12_old.ipynb)\n"
+)
 ERRATA_BREAKAGES = {
-    "verdict-disagrees": (ERRATA_OK.replace("**Wrong**", "**Confirmed**"),
-                          "says 'confirmed' but the lesson's check says 'wrong'"),
+    "verdict-disagrees": (
+        ERRATA_OK.replace("**Wrong**", "**Confirmed**"),
+        "says 'confirmed' but the lesson's check says 'wrong'",
+    ),
     "no-verdict": (ERRATA_OK.replace("**Wrong**: ", ""), "give one verdict in bold"),
-    "claim-missing": (ERRATA_OK.replace(" {claim}`11_step::step-every-n-epochs`", ""),
-                      "names no {claim}"),
-    "listed-twice": (ERRATA_OK + "- **Wrong** again {claim}`11_step::step-every-n-epochs`\n",
-                     "2 times"),
-    "unknown-id": (ERRATA_OK.replace("::step-every-n-epochs", "::step-every-epoch"),
-                   "no seed check with that id passed"),
+    "claim-missing": (
+        ERRATA_OK.replace(" {claim}`11_step::step-every-n-epochs`", ""),
+        "names no {claim}",
+    ),
+    "listed-twice": (
+        ERRATA_OK + "- **Wrong** again {claim}`11_step::step-every-n-epochs`\n",
+        "2 times",
+    ),
+    "unknown-id": (
+        ERRATA_OK.replace("::step-every-n-epochs", "::step-every-epoch"),
+        "no seed check with that id passed",
+    ),
 }
 
 
@@ -408,8 +554,11 @@ def test_errata_disagreeing_with_a_lesson_is_caught(tmp_path, breakage):
     else:
         assert any(expected in p for p in problems), f"{breakage} not caught; {problems}"
     if breakage is None:  # a converted lesson's seed claim must be on the page
-        assert any("12_old::old-claim" in p and "missing from the errata" in p
-                   for p in lesson.check_errata(errata, tmp_path, exempt=()))
+        assert any(
+            "12_old::old-claim" in p and "missing from the errata" in p
+            for p in lesson.check_errata(errata, tmp_path, exempt=())
+        )
+
 
 # ---------------------------------------------------------------- no helper twice
 
@@ -425,34 +574,46 @@ TEMPORARY_HELPERS = {
 
 def _lrlib_names():
     """The public functions and classes of lrlib a lesson must call rather than redefine."""
+    import types
+
     import lrlib
     import lrlib.models
     import lrlib.plot
     import lrlib.utils
 
-    import types
-
-    names = {n for n in dir(lrlib)
-             if not n.startswith("_") and not isinstance(getattr(lrlib, n), types.ModuleType)}
+    names = {
+        n
+        for n in dir(lrlib)
+        if not n.startswith("_") and not isinstance(getattr(lrlib, n), types.ModuleType)
+    }
     names |= set(lrlib.models.__all__) | set(lrlib.plot.__all__)
-    names |= {n for n in vars(lrlib.utils) if not n.startswith("_")
-              and callable(getattr(lrlib.utils, n))}
+    names |= {
+        n for n in vars(lrlib.utils) if not n.startswith("_") and callable(getattr(lrlib.utils, n))
+    }
     return names
 
 
 def test_no_helper_is_defined_in_two_lessons():
     lessons = {p.name: nbformat.read(p, as_version=4) for p in NOTEBOOKS}
-    repeated = {name: where for name, where in lesson.repeated_helpers(lessons).items()
-                if name not in TEMPORARY_HELPERS}
-    assert not repeated, ("these functions are defined in several lessons; move them into lrlib "
-                          f"(with a test) and call that: {repeated}")
+    repeated = {
+        name: where
+        for name, where in lesson.repeated_helpers(lessons).items()
+        if name not in TEMPORARY_HELPERS
+    }
+    assert not repeated, (
+        "these functions are defined in several lessons; move them into lrlib "
+        f"(with a test) and call that: {repeated}"
+    )
 
 
 def test_no_lesson_redefines_what_lrlib_has():
     names = _lrlib_names()
-    found = {p.name: sorted(lesson.helper_names(nbformat.read(p, as_version=4)) & names
-                            - set(TEMPORARY_HELPERS))
-             for p in NOTEBOOKS}
+    found = {
+        p.name: sorted(
+            lesson.helper_names(nbformat.read(p, as_version=4)) & names - set(TEMPORARY_HELPERS)
+        )
+        for p in NOTEBOOKS
+    }
     found = {name: helpers for name, helpers in found.items() if helpers}
     assert not found, f"lessons define functions that lrlib provides; call lrlib's: {found}"
 
@@ -464,11 +625,16 @@ def test_repeated_helpers_are_found_in_code_cells_only():
         nb.cells += [nbformat.v4.new_code_cell(src) for src in sources]
         return nb
 
-    first = notebook("%matplotlib inline\ndef make_model(seed):\n    return seed",
-                     "class A:\n    def __init__(self):\n        pass\n\n"
-                     "def outer():\n    def inner():\n        pass")
-    second = notebook("make_model = lambda seed: seed\n\nclass B:\n    def __init__(self):\n"
-                      "        pass", "def inner():\n    pass", markdown="def outer(): pass")
+    first = notebook(
+        "%matplotlib inline\ndef make_model(seed):\n    return seed",
+        "class A:\n    def __init__(self):\n        pass\n\n"
+        "def outer():\n    def inner():\n        pass",
+    )
+    second = notebook(
+        "make_model = lambda seed: seed\n\nclass B:\n    def __init__(self):\n        pass",
+        "def inner():\n    pass",
+        markdown="def outer(): pass",
+    )
     assert lesson.helper_names(first) == {"make_model", "outer"}
     assert lesson.helper_names(second) == {"make_model", "inner"}
     assert lesson.repeated_helpers({"01": first, "02": second}) == {"make_model": ["01", "02"]}

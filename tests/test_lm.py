@@ -1,4 +1,5 @@
 """lrlib.lm: train_lm and eval_lm on the pydoc text corpus with a very small transformer."""
+
 import math
 
 import pytest
@@ -23,8 +24,9 @@ def _model(corpus, seed=0, **kwargs):
 def _run(corpus, seed=0, steps=12, **kwargs):
     model = _model(corpus)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    hist = train_lm(model, opt, corpus, steps=steps, batch_size=8, seed=seed, eval_windows=40,
-                    **kwargs)
+    hist = train_lm(
+        model, opt, corpus, steps=steps, batch_size=8, seed=seed, eval_windows=40, **kwargs
+    )
     return model, hist
 
 
@@ -75,8 +77,9 @@ def test_train_lm_steps_plateau_at_evaluations(corpus):
     opt = torch.optim.SGD(model.parameters(), lr=0.0)  # the loss stays flat
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, patience=0, factor=0.5)
     opt.param_groups[0]["lr"] = 1e-12
-    hist = train_lm(model, opt, corpus, steps=6, batch_size=4, scheduler=sched, eval_every=2,
-                    eval_windows=4)
+    hist = train_lm(
+        model, opt, corpus, steps=6, batch_size=4, scheduler=sched, eval_every=2, eval_windows=4
+    )
     # plateau stepped after steps 2, 4 and 6: the first sets the best, the next two halve
     assert hist.lr == pytest.approx([1e-12] * 4 + [5e-13] * 2)
     assert opt.param_groups[0]["lr"] == pytest.approx(2.5e-13)
@@ -122,20 +125,29 @@ def test_train_lm_clips_the_gradient_norm(corpus):
     assert float(moved.norm()) == pytest.approx(1e-3, rel=1e-3)  # one SGD step of the clipped norm
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"corpus": "text"}, TypeError, "corpus must be an lrlib.data.Text"),
-    ({"steps": 0}, ValueError, "steps must be a positive int"),
-    ({"batch_size": 2.0}, TypeError, "batch_size"),
-    ({"eval_every": 0}, ValueError, "eval_every"),
-    ({"seed": -1}, ValueError, "seed"),
-    ({"max_grad_norm": 0}, ValueError, "max_grad_norm must be a positive number"),
-    ({"scheduler": "cosine"}, TypeError, "scheduler must be an lr scheduler"),
-    ({"model": "gpt"}, TypeError, "model must be a torch.nn.Module"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"corpus": "text"}, TypeError, "corpus must be an lrlib.data.Text"),
+        ({"steps": 0}, ValueError, "steps must be a positive int"),
+        ({"batch_size": 2.0}, TypeError, "batch_size"),
+        ({"eval_every": 0}, ValueError, "eval_every"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"max_grad_norm": 0}, ValueError, "max_grad_norm must be a positive number"),
+        ({"scheduler": "cosine"}, TypeError, "scheduler must be an lr scheduler"),
+        ({"model": "gpt"}, TypeError, "model must be a torch.nn.Module"),
+    ],
+)
 def test_train_lm_rejects_bad_arguments(corpus, kwargs, error, words):
     model = _model(corpus)
-    args = {"model": model, "optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
-            "corpus": corpus, "steps": 2, "batch_size": 4, **kwargs}
+    args = {
+        "model": model,
+        "optimizer": torch.optim.SGD(model.parameters(), lr=0.1),
+        "corpus": corpus,
+        "steps": 2,
+        "batch_size": 4,
+        **kwargs,
+    }
     with pytest.raises(error, match=words):
         train_lm(**args)
 

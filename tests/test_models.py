@@ -1,5 +1,6 @@
 """lrlib.models: the MLP, the small CNN and the tiny transformer, built from a seed without
 touching torch's global RNG."""
+
 import pytest
 import torch
 from torch import nn
@@ -42,8 +43,9 @@ def test_seeded_construction_is_reproducible_and_leaves_global_rng_alone():
     torch.set_rng_state(state)
 
 
-@pytest.mark.parametrize("shape, channels", [((1, 8, 8), (16, 32)), ((1, 28, 28), (8, 16)),
-                                             ((3, 16, 12), (4,))])
+@pytest.mark.parametrize(
+    "shape, channels", [((1, 8, 8), (16, 32)), ((1, 28, 28), (8, 16)), ((3, 16, 12), (4,))]
+)
 def test_cnn_takes_flat_rows(shape, channels):
     c, h, w = shape
     model = lrlib.models.cnn(shape, 10, channels=channels, seed=0)
@@ -53,19 +55,34 @@ def test_cnn_takes_flat_rows(shape, channels):
     assert _same(_weights(model), _weights(lrlib.models.cnn(shape, 10, channels=channels, seed=0)))
 
 
-@pytest.mark.parametrize("build, error, words", [
-    (lambda: lrlib.models.mlp(0, 10), ValueError, "in_features must be a positive int, got 0"),
-    (lambda: lrlib.models.mlp(64, 10.0), TypeError, "n_classes must be a positive int, got 10.0"),
-    (lambda: lrlib.models.mlp(64, 10, hidden=(128, -1)), ValueError, "hidden"),
-    (lambda: lrlib.models.mlp(64, 10, hidden="128"), TypeError, "hidden"),
-    (lambda: lrlib.models.mlp(64, 10, activation="swish"), ValueError, "activation"),
-    (lambda: lrlib.models.mlp(64, 10, seed="1"), TypeError, "seed"),
-    (lambda: lrlib.models.mlp(64, 10, seed=-2), ValueError, "seed"),
-    (lambda: lrlib.models.cnn((8, 8)), ValueError, r"input_shape must be \(channels, height, width\)"),
-    (lambda: lrlib.models.cnn((1, 8, 8), channels=(4, 4, 4, 4)), ValueError, "too small"),
-    (lambda: lrlib.models.cnn((1, 8, 8), channels=()), ValueError, "channels must not be empty"),
-    (lambda: lrlib.models.n_params("model"), TypeError, "model"),
-])
+@pytest.mark.parametrize(
+    "build, error, words",
+    [
+        (lambda: lrlib.models.mlp(0, 10), ValueError, "in_features must be a positive int, got 0"),
+        (
+            lambda: lrlib.models.mlp(64, 10.0),
+            TypeError,
+            "n_classes must be a positive int, got 10.0",
+        ),
+        (lambda: lrlib.models.mlp(64, 10, hidden=(128, -1)), ValueError, "hidden"),
+        (lambda: lrlib.models.mlp(64, 10, hidden="128"), TypeError, "hidden"),
+        (lambda: lrlib.models.mlp(64, 10, activation="swish"), ValueError, "activation"),
+        (lambda: lrlib.models.mlp(64, 10, seed="1"), TypeError, "seed"),
+        (lambda: lrlib.models.mlp(64, 10, seed=-2), ValueError, "seed"),
+        (
+            lambda: lrlib.models.cnn((8, 8)),
+            ValueError,
+            r"input_shape must be \(channels, height, width\)",
+        ),
+        (lambda: lrlib.models.cnn((1, 8, 8), channels=(4, 4, 4, 4)), ValueError, "too small"),
+        (
+            lambda: lrlib.models.cnn((1, 8, 8), channels=()),
+            ValueError,
+            "channels must not be empty",
+        ),
+        (lambda: lrlib.models.n_params("model"), TypeError, "model"),
+    ],
+)
 def test_bad_arguments(build, error, words):
     with pytest.raises(error, match=words):
         build()
@@ -79,14 +96,21 @@ def test_cnn_for_mnist_parameter_count():
 
 # --------------------------------------------------------------------------- tiny transformer
 
+
 def _transformer_params(V, block, d, layers, ratio):
     h = ratio * d
     per_block = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (d * h + h) + (h * d + d)
     return V * d + block * d + layers * per_block + 2 * d + d * V + V
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"d_model": 32, "n_layers": 1, "n_heads": 2},
-                                    {"d_model": 48, "n_layers": 3, "mlp_ratio": 2}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"d_model": 32, "n_layers": 1, "n_heads": 2},
+        {"d_model": 48, "n_layers": 3, "mlp_ratio": 2},
+    ],
+)
 def test_tiny_transformer_shapes_and_parameter_count(kwargs):
     model = lrlib.models.tiny_transformer(103, 64, **kwargs)
     d, layers = kwargs.get("d_model", 64), kwargs.get("n_layers", 2)
@@ -140,17 +164,26 @@ def test_tiny_transformer_dropout_only_in_training():
     assert torch.equal(first, model(ids))
 
 
-@pytest.mark.parametrize("build, error, words", [
-    (lambda: lrlib.models.tiny_transformer(0, 16), ValueError, "vocab_size"),
-    (lambda: lrlib.models.tiny_transformer(30, 16.0), TypeError, "block"),
-    (lambda: lrlib.models.tiny_transformer(30, 16, d_model=30, n_heads=4), ValueError,
-     "d_model must be a multiple of n_heads=4, got 30"),
-    (lambda: lrlib.models.tiny_transformer(30, 16, n_layers=0), ValueError, "n_layers"),
-    (lambda: lrlib.models.tiny_transformer(30, 16, dropout=1.0), ValueError, "dropout"),
-    (lambda: lrlib.models.tiny_transformer(30, 16, seed="0"), TypeError, "seed"),
-    (lambda: lrlib.models.tiny_transformer(30, 16)(torch.zeros(1, 17, dtype=torch.long)),
-     ValueError, r"T <= block=16, got \(1, 17\)"),
-])
+@pytest.mark.parametrize(
+    "build, error, words",
+    [
+        (lambda: lrlib.models.tiny_transformer(0, 16), ValueError, "vocab_size"),
+        (lambda: lrlib.models.tiny_transformer(30, 16.0), TypeError, "block"),
+        (
+            lambda: lrlib.models.tiny_transformer(30, 16, d_model=30, n_heads=4),
+            ValueError,
+            "d_model must be a multiple of n_heads=4, got 30",
+        ),
+        (lambda: lrlib.models.tiny_transformer(30, 16, n_layers=0), ValueError, "n_layers"),
+        (lambda: lrlib.models.tiny_transformer(30, 16, dropout=1.0), ValueError, "dropout"),
+        (lambda: lrlib.models.tiny_transformer(30, 16, seed="0"), TypeError, "seed"),
+        (
+            lambda: lrlib.models.tiny_transformer(30, 16)(torch.zeros(1, 17, dtype=torch.long)),
+            ValueError,
+            r"T <= block=16, got \(1, 17\)",
+        ),
+    ],
+)
 def test_tiny_transformer_rejects_bad_arguments(build, error, words):
     with pytest.raises(error, match=words):
         build()

@@ -13,6 +13,7 @@ These classes have no twin in torch, so instead of torch's values:
 
 ``make equivalents`` (tests/test_equivalents.py) checks them against transformers itself.
 """
+
 import io
 import warnings
 
@@ -28,19 +29,57 @@ LRS = (0.1, 0.03, 0.5)  # one lr per param group
 # (class name, kwargs, steps): whole runs, past the end of each schedule
 CONFIGS = [
     ("WarmupCosineLR", {"num_warmup_steps": 10, "num_training_steps": 100}, 130),
-    ("WarmupCosineLR", {"num_warmup_steps": 1, "num_training_steps": 60, "num_cycles": 1.5,
-                        "eta_min": 0.002}, 80),
+    (
+        "WarmupCosineLR",
+        {"num_warmup_steps": 1, "num_training_steps": 60, "num_cycles": 1.5, "eta_min": 0.002},
+        80,
+    ),
     ("WarmupCosineLR", {"num_warmup_steps": 0, "num_training_steps": 50, "min_lr_rate": 0.1}, 70),
     ("WarmupCosineLR", {"num_warmup_steps": 25, "num_training_steps": 25, "num_cycles": 1.0}, 40),
-    ("WarmupStableDecayLR", {"num_warmup_steps": 10, "num_decay_steps": 30,
-                             "num_training_steps": 100, "decay_type": "1-sqrt"}, 120),
-    ("WarmupStableDecayLR", {"num_warmup_steps": 7, "num_decay_steps": 20, "num_stable_steps": 15,
-                             "warmup_type": "cosine", "min_lr_ratio": 0.1}, 50),
-    ("WarmupStableDecayLR", {"num_warmup_steps": 5, "num_decay_steps": 40, "num_stable_steps": 0,
-                             "warmup_type": "1-sqrt", "decay_type": "cosine", "num_cycles": 1.0,
-                             "min_lr_ratio": 0.05}, 60),
-    ("WarmupStableDecayLR", {"num_warmup_steps": 0, "num_decay_steps": 25,
-                             "num_training_steps": 60, "decay_type": "linear"}, 70),
+    (
+        "WarmupStableDecayLR",
+        {
+            "num_warmup_steps": 10,
+            "num_decay_steps": 30,
+            "num_training_steps": 100,
+            "decay_type": "1-sqrt",
+        },
+        120,
+    ),
+    (
+        "WarmupStableDecayLR",
+        {
+            "num_warmup_steps": 7,
+            "num_decay_steps": 20,
+            "num_stable_steps": 15,
+            "warmup_type": "cosine",
+            "min_lr_ratio": 0.1,
+        },
+        50,
+    ),
+    (
+        "WarmupStableDecayLR",
+        {
+            "num_warmup_steps": 5,
+            "num_decay_steps": 40,
+            "num_stable_steps": 0,
+            "warmup_type": "1-sqrt",
+            "decay_type": "cosine",
+            "num_cycles": 1.0,
+            "min_lr_ratio": 0.05,
+        },
+        60,
+    ),
+    (
+        "WarmupStableDecayLR",
+        {
+            "num_warmup_steps": 0,
+            "num_decay_steps": 25,
+            "num_training_steps": 60,
+            "decay_type": "linear",
+        },
+        70,
+    ),
     ("InverseSqrtLR", {"num_warmup_steps": 10}, 200),
     ("InverseSqrtLR", {"num_warmup_steps": 0}, 100),
     ("InverseSqrtLR", {"num_warmup_steps": 20, "timescale": 5}, 150),
@@ -78,8 +117,9 @@ def closed_form(name, kwargs, t, base_lr):
         total = kw.pop("num_training_steps", None)
         if stable is None:
             stable = total - kw["num_warmup_steps"] - kw["num_decay_steps"]
-        return schedules.warmup_stable_decay(t, base_lr, kw.pop("num_warmup_steps"), stable,
-                                             kw.pop("num_decay_steps"), **kw)
+        return schedules.warmup_stable_decay(
+            t, base_lr, kw.pop("num_warmup_steps"), stable, kw.pop("num_decay_steps"), **kw
+        )
     return schedules.inverse_sqrt(t, base_lr, **kw)
 
 
@@ -145,8 +185,9 @@ def test_warmups_from_zero_give_lr_zero_at_step_zero_as_transformers():
 def test_preview_equals_the_closed_form():
     for name, kwargs, steps in CONFIGS:
         shown = lrlib.preview(getattr(lrlib, name), steps, lr=0.2, **kwargs)
-        np.testing.assert_allclose(shown, closed_form(name, kwargs, np.arange(steps), 0.2),
-                                   rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(
+            shown, closed_form(name, kwargs, np.arange(steps), 0.2), rtol=1e-9, atol=1e-15
+        )
 
 
 def save_and_load(opt, sched):
@@ -209,8 +250,9 @@ def test_in_sequential_lr(config, position):
         if position == "first":
             expected = np.where(t < milestone, closed_form(name, kwargs, t, lr), 0.5 * lr)
         else:  # the schedule starts from its own step 0 at the milestone
-            expected = np.where(t < milestone, 0.5 * lr,
-                                closed_form(name, kwargs, np.maximum(t - milestone, 0), lr))
+            expected = np.where(
+                t < milestone, 0.5 * lr, closed_form(name, kwargs, np.maximum(t - milestone, 0), lr)
+            )
         np.testing.assert_allclose(got[:, i], expected, rtol=1e-9, atol=1e-15)
 
 
@@ -238,7 +280,7 @@ def test_chained_with_a_decay_multiplies_the_factors(config):
     unit = closed_form(name, kwargs, t, 1.0)
     last_zero = np.maximum.accumulate(np.where(unit == 0, t, 0))
     since = t - np.concatenate([[0], last_zero[:-1]])
-    expected = np.stack([closed_form(name, kwargs, t, lr) * 0.98 ** since for lr in LRS], axis=1)
+    expected = np.stack([closed_form(name, kwargs, t, lr) * 0.98**since for lr in LRS], axis=1)
     np.testing.assert_allclose(np.array(got), expected, rtol=1e-9, atol=1e-15)
 
 
@@ -249,8 +291,10 @@ def test_leaving_zero_restarts_from_the_closed_form():
     warmup from 0 goes first in a ChainedScheduler.
     """
     opt = make_optimizer()
-    parts = [lrlib.ConstantLR(opt, factor=0.5, total_iters=50),
-             lrlib.WarmupCosineLR(opt, num_warmup_steps=4, num_training_steps=20)]
+    parts = [
+        lrlib.ConstantLR(opt, factor=0.5, total_iters=50),
+        lrlib.WarmupCosineLR(opt, num_warmup_steps=4, num_training_steps=20),
+    ]
     chained = lrlib.ChainedScheduler(parts)
     assert lrs_of(opt) == [0.0] * len(LRS)
     opt.step()
@@ -260,12 +304,19 @@ def test_leaving_zero_restarts_from_the_closed_form():
 
 def test_wsd_phases_are_where_transformers_puts_them():
     opt = make_optimizer([1.0])
-    lrlib.WarmupStableDecayLR(opt, num_warmup_steps=4, num_decay_steps=4, num_stable_steps=2,
-                              decay_type="linear", min_lr_ratio=0.2)
+    lrlib.WarmupStableDecayLR(
+        opt,
+        num_warmup_steps=4,
+        num_decay_steps=4,
+        num_stable_steps=2,
+        decay_type="linear",
+        min_lr_ratio=0.2,
+    )
     t = np.arange(12)
     values = schedules.warmup_stable_decay(t, 1.0, 4, 2, 4, decay_type="linear", min_lr_ratio=0.2)
-    np.testing.assert_allclose(values, [0.2, 0.4, 0.6, 0.8, 1.0, 1.0, 1.0, 0.8, 0.6, 0.4,
-                                        0.2, 0.2], rtol=1e-12)
+    np.testing.assert_allclose(
+        values, [0.2, 0.4, 0.6, 0.8, 1.0, 1.0, 1.0, 0.8, 0.6, 0.4, 0.2, 0.2], rtol=1e-12
+    )
 
 
 def test_cooldown_shapes_of_hagele_et_al():

@@ -1,4 +1,5 @@
 """lrlib.plot: every shared figure is drawn from the data it is given and returned."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -23,10 +24,16 @@ def close_figures():
 def _history(seed=0, epochs=3, steps=4, diverged=False):
     rng = np.random.default_rng(seed)
     n = epochs * steps
-    return History(lr=list(np.linspace(0.1, 0.01, n)), step_loss=list(2 - np.arange(n) / n),
-                   train_loss=list(rng.uniform(0.5, 1, epochs)), val_loss=list(rng.uniform(0.5, 1, epochs)),
-                   val_acc=list(rng.uniform(0.8, 0.9, epochs)), diverged=diverged,
-                   steps_per_epoch=steps, seed=seed)
+    return History(
+        lr=list(np.linspace(0.1, 0.01, n)),
+        step_loss=list(2 - np.arange(n) / n),
+        train_loss=list(rng.uniform(0.5, 1, epochs)),
+        val_loss=list(rng.uniform(0.5, 1, epochs)),
+        val_acc=list(rng.uniform(0.8, 0.9, epochs)),
+        diverged=diverged,
+        steps_per_epoch=steps,
+        seed=seed,
+    )
 
 
 def _ydata(ax):
@@ -38,7 +45,11 @@ def test_schedule_and_schedules():
     fig = lrlib.plot.schedule(lrs, label="exp", log=True, title="decay")
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
-    assert ax.get_yscale() == "log" and ax.get_title() == "decay" and ax.get_ylabel() == "learning rate"
+    assert (
+        ax.get_yscale() == "log"
+        and ax.get_title() == "decay"
+        and ax.get_ylabel() == "learning rate"
+    )
     assert np.allclose(_ydata(ax)[0][:-1], lrs) and _ydata(ax)[0][-1] == lrs[-1]
     fig = lrlib.plot.schedules({"a": lrs, "b": lrs[::-1], "c": np.ones(5)})
     ax = fig.axes[0]
@@ -85,7 +96,10 @@ def test_seeds_mean_and_spread():
     values = runs.stack("val_loss")
     band = fig.axes[0].collections[0].get_paths()[0].vertices[:, 1]
     assert np.isclose(band.max(), values.max()) and np.isclose(band.min(), values.min())
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["x (4 seeds)", "y (1 seeds)"]
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "x (4 seeds)",
+        "y (1 seeds)",
+    ]
     with pytest.raises(ValueError, match="spread must be 'std' or 'minmax'"):
         lrlib.plot.seeds(runs, spread="iqr")
     with pytest.raises(ValueError, match="metric must be"):
@@ -94,7 +108,9 @@ def test_seeds_mean_and_spread():
 
 def test_landscape_paths_on_contours_and_on_a_curve():
     bowl = landscapes.quadratic_bowl(5)
-    runs = {f"lr={lr}": landscapes.descend(bowl, [1.5, 1.0], lr, max_iters=30) for lr in (0.1, 0.35)}
+    runs = {
+        f"lr={lr}": landscapes.descend(bowl, [1.5, 1.0], lr, max_iters=30) for lr in (0.1, 0.35)
+    }
     fig = lrlib.plot.landscape(bowl, runs)
     ax = fig.axes[0]
     assert ax.collections, "contour lines are drawn"
@@ -115,12 +131,23 @@ def test_landscape_paths_on_contours_and_on_a_curve():
 def test_range_test_marks_both_suggestions():
     lrs = np.logspace(-5, 0, 40)
     losses = 2 - np.tanh(np.log10(lrs) + 3)
-    result = RangeTest(lrs=lrs, losses=losses, raw_losses=losses + 0.01, suggestion=1e-3,
-                       valley=3e-4, min_loss_lr=1.0, stopped="completed")
+    result = RangeTest(
+        lrs=lrs,
+        losses=losses,
+        raw_losses=losses + 0.01,
+        suggestion=1e-3,
+        valley=3e-4,
+        min_loss_lr=1.0,
+        stopped="completed",
+    )
     fig = lrlib.plot.range_test(result)
     ax = fig.axes[0]
     assert ax.get_xscale() == "log"
-    vertical = [line.get_xdata()[0] for line in ax.get_lines() if line.get_label().startswith(("steepest", "valley"))]
+    vertical = [
+        line.get_xdata()[0]
+        for line in ax.get_lines()
+        if line.get_label().startswith(("steepest", "valley"))
+    ]
     assert vertical == [1e-3, 3e-4]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "steepest: 0.001" in labels and "valley: 0.0003" in labels
@@ -135,7 +162,7 @@ def test_style_context():
 
 
 def test_schedules_are_steps_held_for_a_whole_step():
-    lrs = [0.1, 0.1, 0.01, 0.01]                 # per epoch: epoch 3 uses 0.01 from start to end
+    lrs = [0.1, 0.1, 0.01, 0.01]  # per epoch: epoch 3 uses 0.01 from start to end
     for fig in (lrlib.plot.schedule(lrs), lrlib.plot.schedules({"a": lrs})):
         line = fig.axes[0].get_lines()[0]
         assert line.get_drawstyle() == "steps-post"
@@ -164,7 +191,7 @@ def test_overlapping_curves_stay_visible():
 def test_epochs_count_from_one_at_their_end():
     h = _history(epochs=3)
     loss_ax = lrlib.plot.training(h, lr=False).axes[0]
-    assert list(loss_ax.get_lines()[1].get_xdata()) == [1, 2, 3]   # train loss of epochs 1..3
+    assert list(loss_ax.get_lines()[1].get_xdata()) == [1, 2, 3]  # train loss of epochs 1..3
     runs = Runs([_history(s) for s in range(2)], range(2), [])
     assert list(lrlib.plot.seeds(runs).axes[0].get_lines()[0].get_xdata()) == [1, 2, 3]
 
@@ -172,6 +199,10 @@ def test_epochs_count_from_one_at_their_end():
 def test_every_figure_has_the_same_dpi():
     h = _history()
     runs = Runs([h], [0], [])
-    figs = [lrlib.plot.schedule([0.1]), lrlib.plot.schedules({"a": [0.1]}), lrlib.plot.training(h),
-            lrlib.plot.seeds(runs)]
+    figs = [
+        lrlib.plot.schedule([0.1]),
+        lrlib.plot.schedules({"a": [0.1]}),
+        lrlib.plot.training(h),
+        lrlib.plot.seeds(runs),
+    ]
     assert {fig.dpi for fig in figs} == {lrlib.plot.STYLE["figure.dpi"]}

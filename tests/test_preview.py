@@ -5,6 +5,7 @@ after construction, then one element after each ``scheduler.step()``; with
 ReduceLROnPlateau, ``metrics[i]`` is the metric seen at the end of step ``i``.
 preview must equal stepping the real scheduler by hand, lrlib's and torch's.
 """
+
 import math
 
 import numpy as np
@@ -17,9 +18,12 @@ from lrlib import registry
 
 # (class name, lr, steps, kwargs, label): every example of the registry for a scheduler
 # stepped without a metric and built directly (not a composite).
-CONFIGS = [(entry.name, example.lr, example.steps, example.kwargs, example.label)
-           for entry in registry.SCHEDULERS.values() if entry.kind in ("chainable", "closed form")
-           for example in entry.examples]
+CONFIGS = [
+    (entry.name, example.lr, example.steps, example.kwargs, example.label)
+    for entry in registry.SCHEDULERS.values()
+    if entry.kind in ("chainable", "closed form")
+    for example in entry.examples
+]
 
 
 def plateau_metrics(n=120):
@@ -30,8 +34,11 @@ def plateau_metrics(n=120):
 def by_hand(module, name, steps, lr, kwargs, metrics=None, optimizer="sgd"):
     """Step the real scheduler: (lrs, momenta) per step, element 0 after construction."""
     param = torch.nn.Parameter(torch.zeros(1))
-    opt = (torch.optim.SGD([param], lr=lr, momentum=0.9) if optimizer == "sgd"
-           else torch.optim.Adam([param], lr=lr))
+    opt = (
+        torch.optim.SGD([param], lr=lr, momentum=0.9)
+        if optimizer == "sgd"
+        else torch.optim.Adam([param], lr=lr)
+    )
     sched = getattr(module, name)(opt, **kwargs)
     group = opt.param_groups[0]
 
@@ -65,15 +72,32 @@ def test_preview_equals_stepping_the_scheduler(config):
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
-@pytest.mark.parametrize("name, kwargs", [
-    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 8, "base_momentum": 0.8,
-                  "max_momentum": 0.95}),
-    ("OneCycleLR", {"max_lr": 0.3, "total_steps": 60, "base_momentum": 0.85, "max_momentum": 0.95}),
-])
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        (
+            "CyclicLR",
+            {
+                "base_lr": 0.01,
+                "max_lr": 0.1,
+                "step_size_up": 8,
+                "base_momentum": 0.8,
+                "max_momentum": 0.95,
+            },
+        ),
+        (
+            "OneCycleLR",
+            {"max_lr": 0.3, "total_steps": 60, "base_momentum": 0.85, "max_momentum": 0.95},
+        ),
+    ],
+)
 def test_preview_returns_the_cycled_momentum(name, kwargs, optimizer):
-    lrs, momenta = lrlib.preview(getattr(lrlib, name), 60, lr=0.1, return_momentum=True,
-                                 optimizer=optimizer, **kwargs)
-    theirs_lrs, theirs_momenta = by_hand(torch_schedulers, name, 60, 0.1, kwargs, optimizer=optimizer)
+    lrs, momenta = lrlib.preview(
+        getattr(lrlib, name), 60, lr=0.1, return_momentum=True, optimizer=optimizer, **kwargs
+    )
+    theirs_lrs, theirs_momenta = by_hand(
+        torch_schedulers, name, 60, 0.1, kwargs, optimizer=optimizer
+    )
     np.testing.assert_allclose(lrs, theirs_lrs, rtol=1e-9)
     np.testing.assert_allclose(momenta, theirs_momenta, rtol=1e-9)
     assert momenta.min() == pytest.approx(kwargs["base_momentum"], abs=0.02)
@@ -91,23 +115,38 @@ def test_preview_plateau_with_metrics(mode):
     np.testing.assert_array_equal(shown, theirs)
     assert shown[0] == 0.1 and shown[-1] < 0.1, "the metric flattens, so the lr must be cut"
     # steps defaults to the number of metrics
-    np.testing.assert_array_equal(lrlib.preview(lrlib.ReduceLROnPlateau, lr=0.1, metrics=metrics,
-                                                **kwargs), shown)
+    np.testing.assert_array_equal(
+        lrlib.preview(lrlib.ReduceLROnPlateau, lr=0.1, metrics=metrics, **kwargs), shown
+    )
     # 0-dim tensors, as a loss is, work the same
     np.testing.assert_array_equal(
-        lrlib.preview(lrlib.ReduceLROnPlateau, lr=0.1, metrics=[torch.tensor(m) for m in metrics],
-                      **kwargs), shown)
+        lrlib.preview(
+            lrlib.ReduceLROnPlateau, lr=0.1, metrics=[torch.tensor(m) for m in metrics], **kwargs
+        ),
+        shown,
+    )
 
 
 def test_preview_of_a_composite_built_by_a_function():
     def warmup_then_cosine(opt):
-        return lrlib.SequentialLR(opt, [lrlib.LinearLR(opt, start_factor=0.1, total_iters=10),
-                                        lrlib.CosineAnnealingLR(opt, T_max=90)], milestones=[10])
+        return lrlib.SequentialLR(
+            opt,
+            [
+                lrlib.LinearLR(opt, start_factor=0.1, total_iters=10),
+                lrlib.CosineAnnealingLR(opt, T_max=90),
+            ],
+            milestones=[10],
+        )
 
     def torch_warmup_then_cosine(opt):
         return torch_schedulers.SequentialLR(
-            opt, [torch_schedulers.LinearLR(opt, start_factor=0.1, total_iters=10),
-                  torch_schedulers.CosineAnnealingLR(opt, T_max=90)], milestones=[10])
+            opt,
+            [
+                torch_schedulers.LinearLR(opt, start_factor=0.1, total_iters=10),
+                torch_schedulers.CosineAnnealingLR(opt, T_max=90),
+            ],
+            milestones=[10],
+        )
 
     shown = lrlib.preview(warmup_then_cosine, 100, lr=0.1)
     param = torch.nn.Parameter(torch.zeros(1))
@@ -133,7 +172,9 @@ def test_preview_steps_is_the_length():
 def test_preview_bad_steps(steps):
     with pytest.raises((ValueError, TypeError)) as info:
         lrlib.preview(lrlib.StepLR, steps, lr=0.1, step_size=3)
-    assert "steps" in str(info.value) and (repr(steps) in str(info.value) or str(steps) in str(info.value))
+    assert "steps" in str(info.value) and (
+        repr(steps) in str(info.value) or str(steps) in str(info.value)
+    )
 
 
 def test_preview_plateau_metrics_of_wrong_length():
@@ -166,8 +207,9 @@ def test_preview_bad_lr(lr):
 def test_preview_by_name_runs_every_example_of_the_registry(name):
     """preview(name) builds from the registry; it equals torch's twin, built the same way."""
     for example in registry.get(name).examples:
-        shown = lrlib.preview(name, example.steps, lr=example.lr, metrics=example.metrics,
-                              **example.kwargs)
+        shown = lrlib.preview(
+            name, example.steps, lr=example.lr, metrics=example.metrics, **example.kwargs
+        )
         assert shown.shape == (example.steps,) and len(np.unique(shown)) >= 2
         if not hasattr(torch_schedulers, name):
             continue

@@ -6,6 +6,7 @@ API page documents the registry module. Every entry is sound: its class is lrlib
 exported, its parameters are the class's, its examples run, and ``to_json`` gives plain
 JSON types only.
 """
+
 import inspect
 import json
 import re
@@ -28,8 +29,9 @@ def cheatsheet_rows():
 
 
 def test_cheatsheet_table_is_the_registry():
-    expected = [(e.name, e.step_it, e.shape, e.lesson[0], e.lesson[1])
-                for e in registry.SCHEDULERS.values()]
+    expected = [
+        (e.name, e.step_it, e.shape, e.lesson[0], e.lesson[1]) for e in registry.SCHEDULERS.values()
+    ]
     assert [tuple(c.strip() for c in row) for row in cheatsheet_rows()] == expected
 
 
@@ -47,10 +49,14 @@ def test_api_page_documents_the_registry():
 
 
 def test_every_torch_scheduler_is_in_the_registry():
-    theirs = {name for name, obj in vars(torch_schedulers).items()
-              if isinstance(obj, type) and issubclass(obj, (torch_schedulers.LRScheduler,
-                                                            torch_schedulers.ReduceLROnPlateau))
-              and not name.startswith("_") and name != "LRScheduler"}
+    theirs = {
+        name
+        for name, obj in vars(torch_schedulers).items()
+        if isinstance(obj, type)
+        and issubclass(obj, (torch_schedulers.LRScheduler, torch_schedulers.ReduceLROnPlateau))
+        and not name.startswith("_")
+        and name != "LRScheduler"
+    }
     assert len(theirs) == 15 and theirs <= set(registry.NAMES), theirs - set(registry.NAMES)
 
 
@@ -93,7 +99,10 @@ def test_one_name_to_class_table():
     """No other module of lrlib, tests or bench maps scheduler names to classes."""
     root = BOOK.parent
     pattern = re.compile(r'"(StepLR|ExponentialLR)"\s*:\s*(lambda|lrlib\.|schedulers\.|m\.)')
-    offenders = [str(p.relative_to(root)) for folder in ("lrlib", "tests", "bench")
-                 for p in (root / folder).rglob("*.py")
-                 if pattern.search(p.read_text()) and p.name != "registry.py"]
+    offenders = [
+        str(p.relative_to(root))
+        for folder in ("lrlib", "tests", "bench")
+        for p in (root / folder).rglob("*.py")
+        if pattern.search(p.read_text()) and p.name != "registry.py"
+    ]
     assert offenders == []

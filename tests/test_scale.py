@@ -4,6 +4,7 @@ The hand-computed cases state the rule; the sampler cases check it against
 torch's own DistributedSampler and DataLoader lengths and a loop that steps
 the way Lightning's does (after every A batches and on an epoch's last one).
 """
+
 import math
 
 import pytest
@@ -14,24 +15,27 @@ import lrlib
 from lrlib.scale import total_steps
 
 
-@pytest.mark.parametrize("args, expected", [
-    ((1000, 32), 32),                                   # ceil(1000 / 32)
-    ((1000, 32, 3), 96),
-    ((1024, 32), 32),
-    ((1000, 32, 1, 1, 1, True), 31),                    # drop_last: 1000 // 32
-    ((1000, 32, 1, 2), 16),                             # 500 per process
-    ((1001, 32, 1, 2), 16),                             # 501 per process: the sampler pads one
-    ((1001, 10, 1, 2), 51),                             # ceil(501 / 10)
-    ((1001, 10, 1, 2, 1, True), 50),                    # 501 // 10
-    ((1000, 32, 1, 1, 4), 8),                           # 32 batches / 4
-    ((1000, 32, 1, 1, 5), 7),                           # ceil(32 / 5): the last group steps too
-    ((1000, 32, 3, 2, 4), 12),                          # 16 batches, 4 steps, 3 epochs
-    ((1000, 32, 3, 2, 3), 18),                          # ceil(16 / 3) = 6 per epoch
-    ((10, 32), 1),                                      # one short batch
-    ((10, 32, 1, 1, 1, True), 0),                       # no full batch: no step
-    ((7, 1, 1, 8), 1),                                  # more processes than examples
-    ((1000, 32, 0), 0),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        ((1000, 32), 32),  # ceil(1000 / 32)
+        ((1000, 32, 3), 96),
+        ((1024, 32), 32),
+        ((1000, 32, 1, 1, 1, True), 31),  # drop_last: 1000 // 32
+        ((1000, 32, 1, 2), 16),  # 500 per process
+        ((1001, 32, 1, 2), 16),  # 501 per process: the sampler pads one
+        ((1001, 10, 1, 2), 51),  # ceil(501 / 10)
+        ((1001, 10, 1, 2, 1, True), 50),  # 501 // 10
+        ((1000, 32, 1, 1, 4), 8),  # 32 batches / 4
+        ((1000, 32, 1, 1, 5), 7),  # ceil(32 / 5): the last group steps too
+        ((1000, 32, 3, 2, 4), 12),  # 16 batches, 4 steps, 3 epochs
+        ((1000, 32, 3, 2, 3), 18),  # ceil(16 / 3) = 6 per epoch
+        ((10, 32), 1),  # one short batch
+        ((10, 32, 1, 1, 1, True), 0),  # no full batch: no step
+        ((7, 1, 1, 8), 1),  # more processes than examples
+        ((1000, 32, 0), 0),
+    ],
+)
 def test_total_steps_by_hand(args, expected):
     assert total_steps(*args) == expected
 
@@ -53,8 +57,17 @@ def _simulated_steps(n, batch_size, epochs, devices, accumulate, drop_last):
 @pytest.mark.parametrize("drop_last", [False, True])
 def test_total_steps_matches_torch_sampler_and_loader(n, devices, accumulate, drop_last):
     expected = _simulated_steps(n, 16, 2, devices, accumulate, drop_last)
-    assert total_steps(n, 16, epochs=2, devices=devices, accumulate_grad_batches=accumulate,
-                       drop_last=drop_last) == expected
+    assert (
+        total_steps(
+            n,
+            16,
+            epochs=2,
+            devices=devices,
+            accumulate_grad_batches=accumulate,
+            drop_last=drop_last,
+        )
+        == expected
+    )
 
 
 def test_total_steps_is_exported_and_feeds_one_cycle():
@@ -67,16 +80,19 @@ def test_total_steps_is_exported_and_feeds_one_cycle():
         sched.step()  # one more step would raise: total_steps is exactly the run's length
 
 
-@pytest.mark.parametrize("kwargs, error, words", [
-    ({"dataset_size": 0}, ValueError, "dataset_size must be >= 1, got 0"),
-    ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
-    ({"batch_size": 2.5}, TypeError, "batch_size must be an int"),
-    ({"epochs": -1}, ValueError, "epochs must be >= 0"),
-    ({"devices": 0}, ValueError, "devices must be >= 1"),
-    ({"accumulate_grad_batches": 0}, ValueError, "accumulate_grad_batches must be >= 1"),
-    ({"accumulate_grad_batches": True}, TypeError, "accumulate_grad_batches must be an int"),
-    ({"drop_last": 1}, TypeError, "drop_last must be True or False"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"dataset_size": 0}, ValueError, "dataset_size must be >= 1, got 0"),
+        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"batch_size": 2.5}, TypeError, "batch_size must be an int"),
+        ({"epochs": -1}, ValueError, "epochs must be >= 0"),
+        ({"devices": 0}, ValueError, "devices must be >= 1"),
+        ({"accumulate_grad_batches": 0}, ValueError, "accumulate_grad_batches must be >= 1"),
+        ({"accumulate_grad_batches": True}, TypeError, "accumulate_grad_batches must be an int"),
+        ({"drop_last": 1}, TypeError, "drop_last must be True or False"),
+    ],
+)
 def test_total_steps_rejects_bad_arguments(kwargs, error, words):
     args = {"dataset_size": 100, "batch_size": 10, **kwargs}
     with pytest.raises(error, match=words):

@@ -3,6 +3,7 @@
 A common pitfall the lessons show; lrlib must reproduce it exactly, right after
 construction (the initial step is over) and after some steps.
 """
+
 import warnings
 
 import pytest
@@ -16,7 +17,8 @@ from lrlib import registry
 # (not the plateau, not the composites), built from its first example.
 MAKERS = {
     entry.name: (lambda name, kwargs: lambda M, o: registry.build(name, o, M, **kwargs))(
-        entry.name, entry.example.kwargs)
+        entry.name, entry.example.kwargs
+    )
     for entry in registry.SCHEDULERS.values()
     if entry.kind in ("chainable", "closed form") and hasattr(torch_schedulers, entry.name)
 }
@@ -55,6 +57,10 @@ def test_resuming_with_last_epoch_without_optimizer_state_names_the_problem(name
 
 
 def _with_last_epoch(module, name, optimizer):
-    kwargs = {"StepLR": dict(step_size=2), "ExponentialLR": dict(gamma=0.9),
-              "CosineAnnealingLR": dict(T_max=10), "OneCycleLR": dict(max_lr=0.1, total_steps=20)}
+    kwargs = {
+        "StepLR": dict(step_size=2),
+        "ExponentialLR": dict(gamma=0.9),
+        "CosineAnnealingLR": dict(T_max=10),
+        "OneCycleLR": dict(max_lr=0.1, total_steps=20),
+    }
     return getattr(module, name)(optimizer, last_epoch=5, **kwargs[name])

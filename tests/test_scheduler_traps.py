@@ -7,6 +7,7 @@
    the right order: the scaler skipped ``optimizer.step()`` on inf gradients. lrlib's
    warning says so and how to tell the two cases apart.
 """
+
 import warnings
 
 import pytest
@@ -93,7 +94,7 @@ def _gradscaler_first_step_skipped(module):
     param = torch.nn.Parameter(torch.ones(1))
     opt = torch.optim.SGD([param], lr=0.1)
     sched = module.StepLR(opt, step_size=1)
-    scaler = torch.amp.GradScaler("cpu", init_scale=2.0 ** 16)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**16)
     scale_before = scaler.get_scale()
 
     def iteration():

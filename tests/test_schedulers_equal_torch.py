@@ -23,6 +23,7 @@ container with torch's parts, each against torch's container with torch's parts.
 Smaller sets check ``step(epoch)`` (the closed form) and construction with
 ``last_epoch=k``.
 """
+
 import inspect
 
 import numpy as np
@@ -40,16 +41,18 @@ RTOL = 1e-9
 ATOL_FRACTION = 1e-12
 
 CONFIGURATIONS = {name: 40 for name in sc.CLASS_NAMES}  # every class torch also has
-CONFIGURATIONS.update({
-    "ExponentialLR": 30,
-    "CosineAnnealingLR": 50,
-    "CosineAnnealingWarmRestarts": 60,   # half plain steps, half fractional epochs
-    "CyclicLR": 100,                     # 20 each: triangular, triangular2, exp_range, custom cycle, custom iterations
-    "OneCycleLR": 80,                    # cos/linear x two/three phases, total_steps or epochs*steps_per_epoch
-    "ReduceLROnPlateau": 100,            # min/max x rel/abs, noisy metric sequences
-    "SequentialLR": 60,
-    "ChainedScheduler": 60,
-})
+CONFIGURATIONS.update(
+    {
+        "ExponentialLR": 30,
+        "CosineAnnealingLR": 50,
+        "CosineAnnealingWarmRestarts": 60,  # half plain steps, half fractional epochs
+        "CyclicLR": 100,  # 20 each: triangular, triangular2, exp_range, custom cycle, custom iterations
+        "OneCycleLR": 80,  # cos/linear x two/three phases, total_steps or epochs*steps_per_epoch
+        "ReduceLROnPlateau": 100,  # min/max x rel/abs, noisy metric sequences
+        "SequentialLR": 60,
+        "ChainedScheduler": 60,
+    }
+)
 TOTAL_CONFIGURATIONS = sum(CONFIGURATIONS.values())
 
 # A composite is compared in three layouts: (library of the container, library of the parts).
@@ -71,7 +74,8 @@ def assert_sequences_close(actual, expected, what, case):
     actual = np.asarray(actual, dtype=float)
     expected = np.asarray(expected, dtype=float)
     assert actual.shape == expected.shape, (
-        f"{case.id}: {what}: lrlib gives {actual.shape} (calls, groups), torch {expected.shape}")
+        f"{case.id}: {what}: lrlib gives {actual.shape} (calls, groups), torch {expected.shape}"
+    )
     tolerance = RTOL * np.abs(expected) + ATOL_FRACTION * case.scale
     bad = ~(np.abs(actual - expected) <= tolerance)  # NaN counts as bad
     if bad.any():
@@ -80,7 +84,8 @@ def assert_sequences_close(actual, expected, what, case):
             f"{case.id}: {what} differs from torch at call {call} (0 = right after "
             f"construction), group {group}: lrlib {actual[call, group]!r}, torch "
             f"{expected[call, group]!r}; {int(bad.sum())} of {bad.size} values off. "
-            f"optimizer={case.optimizer} kwargs={case.kwargs}")
+            f"optimizer={case.optimizer} kwargs={case.kwargs}"
+        )
 
 
 def assert_plain_floats(shots, case):
@@ -90,12 +95,16 @@ def assert_plain_floats(shots, case):
     unloadable with torch.load(weights_only=True).
     """
     for call, (lrs, moms, last) in enumerate(shots):
-        for what, values in (("param_group['lr']", lrs), ("momentum/beta1", moms),
-                             ("get_last_lr()", last)):
+        for what, values in (
+            ("param_group['lr']", lrs),
+            ("momentum/beta1", moms),
+            ("get_last_lr()", last),
+        ):
             for group, value in enumerate(values):
                 assert type(value) is float, (
                     f"{case.id}: {what} of group {group} after call {call} is "
-                    f"{type(value).__name__} {value!r}, torch writes a float")
+                    f"{type(value).__name__} {value!r}, torch writes a float"
+                )
 
 
 def compare(case, ours, theirs):
@@ -132,10 +141,17 @@ def test_composite_equals_torch(case, layout):
 
 CLOSED_FORM_CLASSES = sc.CHAINABLE + ("CosineAnnealingWarmRestarts",)
 # T_mult=3 left out for warm restarts: see test_warm_restarts_step_epoch_restarts_where_torch_misses.
-CLOSED_FORM_CASES = [c for name in CLOSED_FORM_CLASSES for c in sc.make_cases(name, 12, seed=3)
-                     if c.kwargs.get("T_mult") != 3]
-LAST_EPOCH_CASES = [c for name in CLOSED_FORM_CLASSES + ("CyclicLR", "OneCycleLR")
-                    for c in sc.make_cases(name, 6, seed=4)]
+CLOSED_FORM_CASES = [
+    c
+    for name in CLOSED_FORM_CLASSES
+    for c in sc.make_cases(name, 12, seed=3)
+    if c.kwargs.get("T_mult") != 3
+]
+LAST_EPOCH_CASES = [
+    c
+    for name in CLOSED_FORM_CLASSES + ("CyclicLR", "OneCycleLR")
+    for c in sc.make_cases(name, 6, seed=4)
+]
 
 
 def stepped_to(case, module, epochs):
@@ -194,25 +210,44 @@ def test_every_variant_is_drawn():
     def count(*words):
         return sum(all(w in i for w in words) for i in ids)
 
-    for words in [("CyclicLR", "triangular-"), ("CyclicLR", "triangular2"), ("CyclicLR", "exp_range"),
-                  ("CyclicLR", "scale-cycle"), ("CyclicLR", "scale-iterations"),
-                  ("CyclicLR", "momentum-sgd"), ("CyclicLR", "momentum-adam"),
-                  ("OneCycleLR", "cos-two"), ("OneCycleLR", "linear-three"),
-                  ("OneCycleLR", "total_steps"), ("OneCycleLR", "epochs"),
-                  ("OneCycleLR", "momentum-sgd"), ("OneCycleLR", "momentum-adamw"),
-                  ("CosineAnnealingLR", "past_T_max"),
-                  ("CosineAnnealingWarmRestarts", "fractional"), ("CosineAnnealingWarmRestarts", "plain"),
-                  ("ReduceLROnPlateau", "min-rel"), ("ReduceLROnPlateau", "max-abs"),
-                  ("ReduceLROnPlateau", "min-abs"), ("ReduceLROnPlateau", "max-rel"),
-                  ("ReduceLROnPlateau", "per_group"), ("ReduceLROnPlateau", "min_lr_scalar"),
-                  ("ReduceLROnPlateau", "tensor"), ("ReduceLROnPlateau", "rounded"),
-                  ("SequentialLR", "warmup_cosine"), ("SequentialLR", "constant_exponential"),
-                  ("SequentialLR", "warmup_restarts"), ("SequentialLR", "random"),
-                  ("ChainedScheduler", "ConstantLR+ExponentialLR"), ("ChainedScheduler", "ConstantLR+StepLR"),
-                  ("ChainedScheduler", "ConstantLR+MultiStepLR"),
-                  ("ChainedScheduler", "ConstantLR+CosineAnnealingLR"),
-                  ("LambdaLR", "cosine_annealing"), ("LambdaLR", "halving_every_ten"),
-                  ("MultiplicativeLR", "ConstantFactor"), ("MultiplicativeLR", "gentle_factor")]:
+    for words in [
+        ("CyclicLR", "triangular-"),
+        ("CyclicLR", "triangular2"),
+        ("CyclicLR", "exp_range"),
+        ("CyclicLR", "scale-cycle"),
+        ("CyclicLR", "scale-iterations"),
+        ("CyclicLR", "momentum-sgd"),
+        ("CyclicLR", "momentum-adam"),
+        ("OneCycleLR", "cos-two"),
+        ("OneCycleLR", "linear-three"),
+        ("OneCycleLR", "total_steps"),
+        ("OneCycleLR", "epochs"),
+        ("OneCycleLR", "momentum-sgd"),
+        ("OneCycleLR", "momentum-adamw"),
+        ("CosineAnnealingLR", "past_T_max"),
+        ("CosineAnnealingWarmRestarts", "fractional"),
+        ("CosineAnnealingWarmRestarts", "plain"),
+        ("ReduceLROnPlateau", "min-rel"),
+        ("ReduceLROnPlateau", "max-abs"),
+        ("ReduceLROnPlateau", "min-abs"),
+        ("ReduceLROnPlateau", "max-rel"),
+        ("ReduceLROnPlateau", "per_group"),
+        ("ReduceLROnPlateau", "min_lr_scalar"),
+        ("ReduceLROnPlateau", "tensor"),
+        ("ReduceLROnPlateau", "rounded"),
+        ("SequentialLR", "warmup_cosine"),
+        ("SequentialLR", "constant_exponential"),
+        ("SequentialLR", "warmup_restarts"),
+        ("SequentialLR", "random"),
+        ("ChainedScheduler", "ConstantLR+ExponentialLR"),
+        ("ChainedScheduler", "ConstantLR+StepLR"),
+        ("ChainedScheduler", "ConstantLR+MultiStepLR"),
+        ("ChainedScheduler", "ConstantLR+CosineAnnealingLR"),
+        ("LambdaLR", "cosine_annealing"),
+        ("LambdaLR", "halving_every_ten"),
+        ("MultiplicativeLR", "ConstantFactor"),
+        ("MultiplicativeLR", "gentle_factor"),
+    ]:
         assert count(*words) >= 2, f"no more than {count(*words)} configuration(s) with {words}"
     plateau = CASES["ReduceLROnPlateau"]
     assert any(c.kwargs.get("cooldown", 0) > 0 for c in plateau)
@@ -221,7 +256,9 @@ def test_every_variant_is_drawn():
     assert max(c.steps for c in SINGLE_CASES) >= 300
 
 
-@pytest.mark.parametrize("T_0, T_mult, restart", [(1, 3, 121), (2, 3, 242), (1, 10, 111), (1, 3, 364)])
+@pytest.mark.parametrize(
+    "T_0, T_mult, restart", [(1, 3, 121), (2, 3, 242), (1, 10, 111), (1, 3, 364)]
+)
 def test_warm_restarts_step_epoch_restarts_where_torch_misses(T_0, T_mult, restart):
     """The one place lrlib differs from torch on purpose.
 
@@ -248,7 +285,8 @@ def test_class_is_torch_lrscheduler_with_torch_signature(name):
     assert list(ours_params) == list(theirs_params), f"{name}: argument names or order differ"
     for arg, param in theirs_params.items():
         assert ours_params[arg].default == param.default, (
-            f"{name}({arg}=...): default {ours_params[arg].default!r}, torch {param.default!r}")
+            f"{name}({arg}=...): default {ours_params[arg].default!r}, torch {param.default!r}"
+        )
         assert ours_params[arg].kind == param.kind, f"{name}({arg}): kind differs"
 
 
@@ -257,5 +295,7 @@ if __name__ == "__main__":
         print(f"{name:28s} {count:4d}")
     print(f"{'total configurations':28s} {TOTAL_CONFIGURATIONS:4d}")
     print(f"composites are compared in {len(COMPOSITE_LAYOUTS)} layouts each")
-    print(f"plus {len(CLOSED_FORM_CASES)} configurations stepped with step(epoch) and "
-          f"{len(LAST_EPOCH_CASES)} rebuilt with last_epoch=k")
+    print(
+        f"plus {len(CLOSED_FORM_CASES)} configurations stepped with step(epoch) and "
+        f"{len(LAST_EPOCH_CASES)} rebuilt with last_epoch=k"
+    )

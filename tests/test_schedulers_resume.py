@@ -18,6 +18,7 @@ same scale_fn again; the random configurations do that. For a callable object,
 torch saves its ``__dict__`` (plain numbers load fine with weights_only=True)
 and restores it into the object given at construction: tested separately.
 """
+
 import io
 import warnings
 
@@ -34,8 +35,16 @@ except ImportError:
     from tests import scheduler_cases as sc
 
 RESUME_CONFIGURATIONS = {name: 6 for name in sc.CLASS_NAMES}
-RESUME_CONFIGURATIONS.update({"CyclicLR": 10, "OneCycleLR": 8, "CosineAnnealingWarmRestarts": 8,
-                              "ReduceLROnPlateau": 10, "SequentialLR": 8, "ChainedScheduler": 8})
+RESUME_CONFIGURATIONS.update(
+    {
+        "CyclicLR": 10,
+        "OneCycleLR": 8,
+        "CosineAnnealingWarmRestarts": 8,
+        "ReduceLROnPlateau": 10,
+        "SequentialLR": 8,
+        "ChainedScheduler": 8,
+    }
+)
 CASES = [c for name, n in RESUME_CONFIGURATIONS.items() for c in sc.make_cases(name, n, seed=1)]
 
 pytestmark = pytest.mark.filterwarnings(
@@ -87,22 +96,33 @@ def test_resume_continues_the_uninterrupted_sequence(case, tmp_path):
         opt, sched = resume(case, save_and_load(opt, sched, path))
         after_load = sc.snapshot(opt, sched)
         assert sc.as_arrays([after_load])[0].tolist() == sc.as_arrays(shots[-1:])[0].tolist(), (
-            f"{case.id}: lrs right after loading the checkpoint of step {start} differ")
+            f"{case.id}: lrs right after loading the checkpoint of step {start} differ"
+        )
         assert list(map(float, after_load[2])) == list(map(float, shots[-1][2])), (
-            f"{case.id}: get_last_lr() right after loading the checkpoint of step {start} differs")
+            f"{case.id}: get_last_lr() right after loading the checkpoint of step {start} differs"
+        )
         shots += sc.run(case, opt, sched, start, stop, initial=False)
     resumed = sc.as_arrays(shots)
 
-    for what, ours, theirs in zip(("lr", "momentum/beta1", "get_last_lr()"), resumed, uninterrupted):
+    for what, ours, theirs in zip(
+        ("lr", "momentum/beta1", "get_last_lr()"), resumed, uninterrupted
+    ):
         if not np.array_equal(ours, theirs):
             call, group = np.argwhere(ours != theirs)[0]
-            pytest.fail(f"{case.id}: resumed at steps {first} and {second}: {what} at call {call}, "
-                        f"group {group} is {ours[call, group]!r}, uninterrupted {theirs[call, group]!r}")
+            pytest.fail(
+                f"{case.id}: resumed at steps {first} and {second}: {what} at call {call}, "
+                f"group {group} is {ours[call, group]!r}, uninterrupted {theirs[call, group]!r}"
+            )
 
     t_opt, t_sched = sc.build(case, "torch")
     torch_lrs = sc.as_arrays(sc.run(case, t_opt, t_sched))[0]
-    np.testing.assert_allclose(resumed[0], torch_lrs, rtol=1e-9, atol=1e-12 * case.scale,
-                               err_msg=f"{case.id}: resumed lrs differ from torch's")
+    np.testing.assert_allclose(
+        resumed[0],
+        torch_lrs,
+        rtol=1e-9,
+        atol=1e-12 * case.scale,
+        err_msg=f"{case.id}: resumed lrs differ from torch's",
+    )
 
 
 def test_every_class_is_resumed():
@@ -119,8 +139,14 @@ def test_cyclic_callable_scale_object_state_is_restored(library):
 
     def make(scale):
         opt = sc.make_optimizer(spec)
-        sched = module.CyclicLR(opt, base_lr=[0.01, 0.001], max_lr=[0.1, 0.05], step_size_up=7,
-                                scale_fn=scale, scale_mode="iterations")
+        sched = module.CyclicLR(
+            opt,
+            base_lr=[0.01, 0.001],
+            max_lr=[0.1, 0.05],
+            step_size_up=7,
+            scale_fn=scale,
+            scale_mode="iterations",
+        )
         opt.step()
         return opt, sched
 

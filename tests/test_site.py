@@ -9,6 +9,7 @@ be checked like every other image.
 LRWIKI_BOOK_ROOT=<folder> checks the book built in another folder (its _build/html and
 _toc.yml), which is how these tests are tried against a deliberately broken copy.
 """
+
 import functools
 import http.server
 import os
@@ -32,10 +33,19 @@ BOOK_ROOT = Path(os.environ.get("LRWIKI_BOOK_ROOT", lesson.ROOT)).resolve()
 SITE = BOOK_ROOT / "_build" / "html"
 ARTIFACTS = BOOK_ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-BADGE_STANDIN = (b'<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20">'
-                 b'<rect width="117" height="20" fill="#f9ab00"/></svg>')
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BADGE_STANDIN = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="117" height="20">'
+    b'<rect width="117" height="20" fill="#f9ab00"/></svg>'
+)
 SEARCH_WORD = "cosine"
 
 
@@ -49,8 +59,11 @@ def _toc_pages():
 def _built_pages():
     if not SITE.is_dir():
         return []
-    return sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
-                  if p.relative_to(SITE).parts[0] not in ("_static", "_sources", "_images"))
+    return sorted(
+        p.relative_to(SITE).as_posix()
+        for p in SITE.rglob("*.html")
+        if p.relative_to(SITE).parts[0] not in ("_static", "_sources", "_images")
+    )
 
 
 TOC_PAGES = _toc_pages()
@@ -70,7 +83,8 @@ def base_url():
     if not (SITE / "index.html").is_file():
         pytest.fail(f"no built site in {SITE}: run `make book` first")
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(SITE)))
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(SITE))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -93,6 +107,7 @@ def browser():
 @dataclass
 class Visit:
     """What one page load showed."""
+
     url: str
     console_errors: list = field(default_factory=list)
     failed_requests: list = field(default_factory=list)
@@ -116,13 +131,28 @@ def _open(browser, base_url, path, visit):
 
     context.route("**/*", route)
     page = context.new_page()
-    page.on("console", lambda m: m.type == "error" and visit.console_errors.append(
-        f"{m.text} ({m.location.get('url', '')})"))
+    page.on(
+        "console",
+        lambda m: (
+            m.type == "error"
+            and visit.console_errors.append(f"{m.text} ({m.location.get('url', '')})")
+        ),
+    )
     page.on("pageerror", lambda e: visit.console_errors.append(f"uncaught: {e}"))
-    page.on("requestfailed", lambda r: r.url.startswith(base_url) and visit.failed_requests.append(
-        f"{r.url}: {r.failure}"))
-    page.on("response", lambda r: r.url.startswith(base_url) and r.status >= 400
-            and visit.failed_requests.append(f"{r.url}: HTTP {r.status}"))
+    page.on(
+        "requestfailed",
+        lambda r: (
+            r.url.startswith(base_url) and visit.failed_requests.append(f"{r.url}: {r.failure}")
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            r.url.startswith(base_url)
+            and r.status >= 400
+            and visit.failed_requests.append(f"{r.url}: HTTP {r.status}")
+        ),
+    )
     page.goto(base_url + path, wait_until="load")
     return context, page
 
@@ -180,13 +210,15 @@ def visit(browser, base_url):
 
 # ---------------------------------------------------------------- every page
 
+
 @pytest.mark.parametrize("page", CONTENT_PAGES)
 def test_page_loads_without_errors(visit, page):
     v = visit(page)
     assert not v.console_errors, f"console errors on {page}: {v.console_errors}"
     assert not v.failed_requests, f"failed requests on {page}: {v.failed_requests}"
-    assert not v.external_requests, f"{page} fetches from the network (the site must work offline): " \
-                                    f"{v.external_requests}"
+    assert not v.external_requests, (
+        f"{page} fetches from the network (the site must work offline): {v.external_requests}"
+    )
 
 
 @pytest.mark.parametrize("page", CONTENT_PAGES)
@@ -196,11 +228,15 @@ def test_math_is_typeset(visit, page, base_url):
     assert not leftover, f"raw TeX left in the text of {page}: {leftover}"
     if info["mathNodes"]:
         local = base_url + "_static/mathjax/"
-        assert info["mathjaxScripts"] and all(s.startswith(local) for s in info["mathjaxScripts"]), \
-            f"MathJax must come from {local}: {info['mathjaxScripts']}"
-        assert str(info["mathjaxVersion"]).startswith("3."), f"MathJax {info['mathjaxVersion']}, not 3"
-        assert info["mathTypeset"] == info["mathNodes"], \
+        assert info["mathjaxScripts"] and all(
+            s.startswith(local) for s in info["mathjaxScripts"]
+        ), f"MathJax must come from {local}: {info['mathjaxScripts']}"
+        assert str(info["mathjaxVersion"]).startswith("3."), (
+            f"MathJax {info['mathjaxVersion']}, not 3"
+        )
+        assert info["mathTypeset"] == info["mathNodes"], (
             f"{page}: {info['mathTypeset']} of {info['mathNodes']} formulas typeset"
+        )
 
 
 @pytest.mark.parametrize("page", CONTENT_PAGES)
@@ -223,7 +259,7 @@ def test_internal_links_resolve(visit, page, base_url):
         if not href.startswith(base_url):
             continue
         parts = urlsplit(href)
-        rel = unquote(parts.path)[len(urlsplit(base_url).path):]
+        rel = unquote(parts.path)[len(urlsplit(base_url).path) :]
         target = SITE / rel
         if rel == "" or rel.endswith("/"):
             target = target / "index.html"
@@ -236,7 +272,7 @@ def test_internal_links_resolve(visit, page, base_url):
     assert not broken, f"broken internal links on {page}:\n" + "\n".join(broken)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _anchors(path):
     html = path.read_text(encoding="utf-8")
     return set(re.findall(r'\b(?:id|name)="([^"]+)"', html))
@@ -259,11 +295,14 @@ def test_every_toc_page_was_built():
 
 # ---------------------------------------------------------------- lessons, search, screenshots
 
+
 @pytest.mark.parametrize("page", LESSON_PAGES)
 def test_lesson_colab_links_point_to_its_notebook(visit, page):
     info = visit(page).info
     expected = lesson.colab_url(page.removesuffix(".html") + ".ipynb")
-    assert info["colabLaunch"] == [expected], f"launch button: {info['colabLaunch']}, expected {expected}"
+    assert info["colabLaunch"] == [expected], (
+        f"launch button: {info['colabLaunch']}, expected {expected}"
+    )
     assert info["colabBadge"] == [expected], f"badge: {info['colabBadge']}, expected {expected}"
     assert set(info["colabAny"]) == {expected}, f"other Colab links: {info['colabAny']}"
 
@@ -276,8 +315,11 @@ def _search(browser, base_url, word):
         page.wait_for_function(
             "() => /Search finished|did not match any documents/.test("
             "(document.querySelector('#search-results .search-summary') || {}).textContent || '')",
-            timeout=20_000)
-        results = page.eval_on_selector_all("#search-results ul.search li a", "as => as.map(a => a.href)")
+            timeout=20_000,
+        )
+        results = page.eval_on_selector_all(
+            "#search-results ul.search li a", "as => as.map(a => a.href)"
+        )
     finally:
         context.close()
     assert not v.console_errors and not v.failed_requests and not v.external_requests, v
@@ -288,7 +330,9 @@ def test_search_finds_cosine(browser, base_url):
     results = _search(browser, base_url, SEARCH_WORD)
     assert results, f"searching {SEARCH_WORD!r} found nothing"
     pages = {urlsplit(r).path.rsplit("/", 1)[-1] for r in results}
-    assert "intro.html" in pages or any(p.removesuffix(".html") in r for r in results for p in LESSON_PAGES), results
+    assert "intro.html" in pages or any(
+        p.removesuffix(".html") in r for r in results for p in LESSON_PAGES
+    ), results
 
 
 def test_search_finds_nothing_for_a_word_the_site_lacks(browser, base_url):
@@ -305,7 +349,9 @@ def test_screenshots(browser, base_url):
         v = Visit(url=base_url + path)
         context, page = _open(browser, base_url, path, v)
         try:
-            page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+            page.evaluate(
+                "async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }"
+            )
             page.screenshot(path=str(ARTIFACTS / name), full_page=full)
         finally:
             context.close()
@@ -344,8 +390,10 @@ def _close(actual, expected, what):
     floor = 1e-12 * max(1.0, float(np.max(np.abs(expected), initial=0.0)))
     bad = ~np.isclose(actual, expected, atol=floor, **CLOSE)
     if bad.any():
-        raise AssertionError(f"{what}: first difference at step {int(np.argmax(bad))}: "
-                             f"page {actual[bad][:3]}, lrlib {expected[bad][:3]}")
+        raise AssertionError(
+            f"{what}: first difference at step {int(np.argmax(bad))}: "
+            f"page {actual[bad][:3]}, lrlib {expected[bad][:3]}"
+        )
 
 
 def _python_kwargs(kwargs):
@@ -375,10 +423,14 @@ def _lrlib_curve(config, metrics=None):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return lrlib.preview(lambda opt: registry.build(config["name"], opt, **kwargs),
-                                 steps=config["steps"], lr=config["lr"],
-                                 optimizer=config["optimizer"], metrics=metrics,
-                                 return_momentum=True)
+            return lrlib.preview(
+                lambda opt: registry.build(config["name"], opt, **kwargs),
+                steps=config["steps"],
+                lr=config["lr"],
+                optimizer=config["optimizer"],
+                metrics=metrics,
+                return_momentum=True,
+            )
     except ValueError as error:
         return error
 
@@ -412,20 +464,28 @@ def _random_config(rng, entries, name, parts, factor_functions, depth=0):
         if param["type"] == "function":
             if name == "MultiplicativeLR":
                 gamma = next(p for p in entries["ExponentialLR"]["params"] if p["name"] == "gamma")
-                kwargs["lr_lambda"] = {"callable": "ConstantFactor",
-                                       "factor": _random_value(rng, gamma)}
+                kwargs["lr_lambda"] = {
+                    "callable": "ConstantFactor",
+                    "factor": _random_value(rng, gamma),
+                }
             else:
                 fn = rng.choice(factor_functions)
-                inner = next(e for e in entries.values()
-                             if e["schedule"] == f"lrlib.schedules.{fn}")
-                inner_kwargs = _random_config(rng, entries, inner["name"], parts,
-                                              factor_functions, depth + 1)
-                kwargs["lr_lambda"] = {"callable": "ScheduleFactor", "function": fn,
-                                       "kwargs": inner_kwargs}
+                inner = next(
+                    e for e in entries.values() if e["schedule"] == f"lrlib.schedules.{fn}"
+                )
+                inner_kwargs = _random_config(
+                    rng, entries, inner["name"], parts, factor_functions, depth + 1
+                )
+                kwargs["lr_lambda"] = {
+                    "callable": "ScheduleFactor",
+                    "function": fn,
+                    "kwargs": inner_kwargs,
+                }
         elif param["type"] == "schedulers":
             kwargs["schedulers"] = [
                 [p, _random_config(rng, entries, p, parts, factor_functions, depth + 1)]
-                for p in (rng.choice(parts[name]), rng.choice(parts[name]))]
+                for p in (rng.choice(parts[name]), rng.choice(parts[name]))
+            ]
         else:
             value = _random_value(rng, param)
             if value is not None or param["typical"] is None:
@@ -455,8 +515,9 @@ def test_explorer_loads_offline_fast_and_cleanly(browser, base_url):
             return {load: n.loadEventEnd, bytes: performance.getEntriesByType('resource')
                 .reduce((s, r) => s + (r.decodedBodySize || 0), n.decodedBodySize || 0)}; }""")
         data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
-        names = page.evaluate("() => [...document.querySelectorAll('#lrx-scheduler option')]"
-                              ".map(o => o.value)")
+        names = page.evaluate(
+            "() => [...document.querySelectorAll('#lrx-scheduler option')].map(o => o.value)"
+        )
     finally:
         context.close()
     assert not v.console_errors and not v.failed_requests, v
@@ -464,8 +525,9 @@ def test_explorer_loads_offline_fast_and_cleanly(browser, base_url):
     assert names == list(_registry_json()), f"the explorer offers {names}"
     assert data["missing_ports"] == [], f"schedulers without a port: {data['missing_ports']}"
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "explorer-load.json").write_text(json.dumps(
-        {"ready_s": ready, "load_event_ms": timing["load"], "bytes": timing["bytes"]}))
+    (ARTIFACTS / "explorer-load.json").write_text(
+        json.dumps({"ready_s": ready, "load_event_ms": timing["load"], "bytes": timing["bytes"]})
+    )
     assert ready < EXPLORER_LOAD_BUDGET_S, f"the explorer took {ready:.2f} s to be ready"
 
 
@@ -477,8 +539,11 @@ def test_explorer_port_equals_lrlib(explorer):
     page, _ = explorer
     entries = _registry_json()
     parts = page.evaluate("() => lrExplorer.parts")
-    factor_functions = [f for f in page.evaluate("() => lrlibPort.factorFunctions")
-                        if any(e["schedule"] == f"lrlib.schedules.{f}" for e in entries.values())]
+    factor_functions = [
+        f
+        for f in page.evaluate("() => lrlibPort.factorFunctions")
+        if any(e["schedule"] == f"lrlib.schedules.{f}" for e in entries.values())
+    ]
     rng = random.Random(17)
     failures, compared = [], 0
     for name in entries:
@@ -488,9 +553,13 @@ def test_explorer_port_equals_lrlib(explorer):
             steps = rng.randint(1, 150)
             if name == "OneCycleLR":
                 steps = min(steps, kwargs["total_steps"] + 1)
-            config = {"name": name, "kwargs": kwargs, "steps": steps,
-                      "lr": round(10 ** rng.uniform(-3, 0), 6),
-                      "optimizer": rng.choice(["sgd", "adam"])}
+            config = {
+                "name": name,
+                "kwargs": kwargs,
+                "steps": steps,
+                "lr": round(10 ** rng.uniform(-3, 0), 6),
+                "optimizer": rng.choice(["sgd", "adam"]),
+            }
             if name == "ReduceLROnPlateau":
                 walk = [1.0]
                 for _ in range(steps - 1):
@@ -607,28 +676,44 @@ def test_explorer_controls_give_lrlibs_curve_and_code(explorer, name):
         data = json.loads(page.eval_on_selector("#lrx-data", "e => e.textContent"))
         config = data["config"]
         for path, value in was_set.items():
-            shown = (config["metric"][path.split(".")[1]] if path.startswith("metric.")
-                     else _at(config["kwargs"], path))
+            shown = (
+                config["metric"][path.split(".")[1]]
+                if path.startswith("metric.")
+                else _at(config["kwargs"], path)
+            )
             assert shown == value, f"{name}: control {path} set to {value}, the page used {shown}"
         assert config["steps"] == steps
         metrics = data["values"]["metrics"]
         expected = _lrlib_curve(config, metrics)
         if data["error"] or isinstance(expected, ValueError):
-            assert data["error"] and isinstance(expected, ValueError), \
+            assert data["error"] and isinstance(expected, ValueError), (
                 f"{name} {config}: page error {data['error']!r}, lrlib {expected!r}"
+            )
             continue
         _close(data["values"]["lr"], expected[0], f"{name} {config} lr")
         if data["values"]["momentum"] is not None:
             _close(data["values"]["momentum"], expected[1], f"{name} {config} momentum")
         ns = {}
         exec(data["code"]["lrlib"], ns)
-        _close(ns["lrs"], data["values"]["lr"], f"{name}: the copied lrlib code\n{data['code']['lrlib']}")
+        _close(
+            ns["lrs"],
+            data["values"]["lr"],
+            f"{name}: the copied lrlib code\n{data['code']['lrlib']}",
+        )
         if "momenta" in ns:
-            _close(ns["momenta"], data["values"]["momentum"], f"{name}: the copied lrlib code's momenta")
+            _close(
+                ns["momenta"],
+                data["values"]["momentum"],
+                f"{name}: the copied lrlib code's momenta",
+            )
         lrs, momenta = _run_torch_code(data["code"]["torch"], steps, metrics)
-        _close(lrs, data["values"]["lr"], f"{name}: the copied PyTorch code\n{data['code']['torch']}")
+        _close(
+            lrs, data["values"]["lr"], f"{name}: the copied PyTorch code\n{data['code']['torch']}"
+        )
         if data["values"]["momentum"] is not None:
-            _close(momenta, data["values"]["momentum"], f"{name}: the copied PyTorch code's momenta")
+            _close(
+                momenta, data["values"]["momentum"], f"{name}: the copied PyTorch code's momenta"
+            )
         valid += 1
         if valid == 2:
             break
@@ -637,7 +722,9 @@ def test_explorer_controls_give_lrlibs_curve_and_code(explorer, name):
 
 
 def _overflow(page):
-    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -659,11 +746,15 @@ def test_explorer_fits_the_screen_and_screenshots(browser, base_url, width):
     assert not v.console_errors, v.console_errors
 
 
-@pytest.mark.parametrize("page_path", ["book/intro.html", "book/cheatsheet.html"]
-                         + [p for p in LESSON_PAGES if re.match(r"notebooks/(1[0-5]|2[0-3])_", p)])
+@pytest.mark.parametrize(
+    "page_path",
+    ["book/intro.html", "book/cheatsheet.html"]
+    + [p for p in LESSON_PAGES if re.match(r"notebooks/(1[0-5]|2[0-3])_", p)],
+)
 def test_explorer_is_linked(page_path):
     """The page's own text (not the sidebar, which lists every page) links the explorer."""
     html = (SITE / page_path).read_text(encoding="utf-8")
-    article = html[html.index('<article class="bd-article"'):html.index("</article>")]
-    assert re.search(r'href="[./]*(book/)?explorer\.html"', article), \
+    article = html[html.index('<article class="bd-article"') : html.index("</article>")]
+    assert re.search(r'href="[./]*(book/)?explorer\.html"', article), (
         f"the text of {page_path} does not link the explorer"
+    )

@@ -6,6 +6,7 @@ page holding ``<div id="lrx-root">`` the registry is written, as JSON, into
 ``<script type="application/json" id="lrlib-registry">``; on every other page the explorer's
 scripts and stylesheet, which Jupyter Book adds to all pages, are left out.
 """
+
 import json
 
 EXPLORER_MARK = 'id="lrx-root"'
@@ -25,8 +26,10 @@ def explorer_json():
 
     from lrlib import registry
 
-    data = {"registry": registry.to_json(),
-            "torch_classes": [n for n in registry.NAMES if hasattr(lr_scheduler, n)]}
+    data = {
+        "registry": registry.to_json(),
+        "torch_classes": [n for n in registry.NAMES if hasattr(lr_scheduler, n)],
+    }
     # "</" would end the <script> element early; JSON allows "<\/".
     return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
@@ -40,8 +43,12 @@ def explorer_page(app, pagename, templatename, context, doctree):
     """Give an explorer page the registry; strip the explorer's assets from every other page."""
     body = context.get("body")
     if isinstance(body, str) and EXPLORER_MARK in body:
-        context["body"] = (body + '\n<script type="application/json" id="lrlib-registry">'
-                           + explorer_json() + "</script>\n")
+        context["body"] = (
+            body
+            + '\n<script type="application/json" id="lrlib-registry">'
+            + explorer_json()
+            + "</script>\n"
+        )
         return
     for key in ("script_files", "css_files"):
         files = context.get(key)

@@ -15,6 +15,7 @@
    lrlib.claims check (CONTRIBUTING.md, "Claims: glue, check, errata"): it shows a check mark
    whose tooltip names the claim; ``lesson::id`` links the mark to that lesson.
 """
+
 import importlib
 
 from docutils import nodes
@@ -48,8 +49,9 @@ def resolve_reexport(app, env, node, contnode):
         new_target = ".".join([module] + parts[1:])
     if new_target == target:
         return None
-    return env.get_domain("py").resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
-                                             new_target, node, contnode)
+    return env.get_domain("py").resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], new_target, node, contnode
+    )
 
 
 def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
@@ -59,8 +61,10 @@ def drop_duplicate_scripts(app, pagename, templatename, context, doctree):
     seen, unique = set(), []
     for script in scripts:
         attributes = getattr(script, "attributes", {}) or {}
-        key = (str(getattr(script, "filename", script) or ""),
-               tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        key = (
+            str(getattr(script, "filename", script) or ""),
+            tuple(sorted((k, str(v)) for k, v in attributes.items())),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(script)
@@ -73,13 +77,24 @@ class ClaimRole(SphinxRole):
     def run(self):
         lesson, _, claim_id = self.text.rpartition("::")
         where = f"in lesson {lesson}" if lesson else "on this page"
-        mark = nodes.abbreviation("\u2713", "\u2713", classes=["claim"],
-                                  explanation=f"checked by a run {where}: {claim_id}")
+        mark = nodes.abbreviation(
+            "\u2713",
+            "\u2713",
+            classes=["claim"],
+            explanation=f"checked by a run {where}: {claim_id}",
+        )
         if not lesson:
             return [mark], []
-        ref = addnodes.pending_xref("", mark, refdomain="std", reftype="doc", refexplicit=True,
-                                    refwarn=True, reftarget=f"/notebooks/{lesson}",
-                                    refdoc=self.env.docname)
+        ref = addnodes.pending_xref(
+            "",
+            mark,
+            refdomain="std",
+            reftype="doc",
+            refexplicit=True,
+            refwarn=True,
+            reftarget=f"/notebooks/{lesson}",
+            refdoc=self.env.docname,
+        )
         return [ref], []
 
 

@@ -5,13 +5,14 @@ Colab launch buttons use). From them this module builds the Colab badge of a les
 and the canonical setup cell, writes lesson skeletons (see ``new_lesson.py``) and
 checks a notebook against the conventions (see ``tests/test_lessons_structure.py``).
 """
+
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path, PurePosixPath
 
 import nbformat
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,17 +35,21 @@ def _repository(config_path: Path = CONFIG) -> tuple[str, str]:
     if not url or not branch:
         raise ValueError(f"{config_path} needs repository.url and repository.branch, got {repo!r}")
     if repo.get("path_to_book", "") not in ("", "."):
-        raise ValueError("the book is built from the repository root: repository.path_to_book "
-                         f"must be empty, got {repo.get('path_to_book')!r}")
+        raise ValueError(
+            "the book is built from the repository root: repository.path_to_book "
+            f"must be empty, got {repo.get('path_to_book')!r}"
+        )
     match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)/?", url)
     if not match:
-        raise ValueError(f"repository.url must be https://github.com/<owner>/<repo> (Colab opens "
-                         f"notebooks from GitHub), got {url!r}")
+        raise ValueError(
+            f"repository.url must be https://github.com/<owner>/<repo> (Colab opens "
+            f"notebooks from GitHub), got {url!r}"
+        )
     return url.rstrip("/"), str(branch)
 
 
 REPO_URL, BRANCH = _repository()
-GITHUB_REPO = REPO_URL.removeprefix("https://github.com/")     # "owner/name"
+GITHUB_REPO = REPO_URL.removeprefix("https://github.com/")  # "owner/name"
 PYPROJECT = ROOT / "pyproject.toml"
 
 
@@ -59,8 +64,10 @@ def install_spec(extras=()) -> str:
     extras = list(extras)
     unknown = [e for e in extras if e not in lrlib_extras()]
     if unknown:
-        raise ValueError(f"extras {unknown} are not optional dependencies of lrlib in "
-                         f"pyproject.toml ({lrlib_extras()})")
+        raise ValueError(
+            f"extras {unknown} are not optional dependencies of lrlib in "
+            f"pyproject.toml ({lrlib_extras()})"
+        )
     names = f"[{','.join(extras)}]" if extras else ""
     return f"lrlib{names} @ git+{REPO_URL}@{BRANCH}"
 
@@ -73,8 +80,10 @@ def _posix_relpath(notebook: str | Path) -> str:
     if path.suffix != ".ipynb" or len(path.parts) != 2 or path.parts[0] != NOTEBOOKS_DIR:
         raise ValueError(f"a lesson lives at {NOTEBOOKS_DIR}/NAME.ipynb, got {str(notebook)!r}")
     if not LESSON_NAME.match(path.stem):
-        raise ValueError("a lesson's file name is lowercase letters, digits and underscores "
-                         f"(like 01_gradient_descent.ipynb), got {path.name!r}")
+        raise ValueError(
+            "a lesson's file name is lowercase letters, digits and underscores "
+            f"(like 01_gradient_descent.ipynb), got {path.name!r}"
+        )
     return str(path)
 
 
@@ -105,9 +114,8 @@ def setup_cell_source(extras=()) -> str:
         'if "google.colab" in sys.modules:\n'
         "    import subprocess\n"
         "\n"
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",\n'
-        f'                    "{install_spec(extras)}"],\n'
-        "                   check=True)\n"
+        f'    spec = "{install_spec(extras)}"\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", spec], check=True)\n'
         "\n"
         "%matplotlib inline\n"
         "import lrlib\n"
@@ -119,6 +127,7 @@ def setup_cell_source(extras=()) -> str:
 
 # ---------------------------------------------------------------- the lesson skeleton
 
+
 def skeleton(notebook: str | Path, title: str) -> nbformat.NotebookNode:
     """A new lesson with every section of DESIGN.md's "A lesson", to be filled in.
 
@@ -128,81 +137,105 @@ def skeleton(notebook: str | Path, title: str) -> nbformat.NotebookNode:
         raise ValueError(f"title must be a non-empty single line, got {title!r}")
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     cells = [
-        md(f"# {title.strip()}\n"
-           "\n"
-           "TODO: a one-paragraph summary: the question this lesson answers, what it runs to\n"
-           "answer it, and what the reader takes away.\n"
-           "\n"
-           f"{badge_markdown(notebook)}"),
+        md(
+            f"# {title.strip()}\n"
+            "\n"
+            "TODO: a one-paragraph summary: the question this lesson answers, what it runs to\n"
+            "answer it, and what the reader takes away.\n"
+            "\n"
+            f"{badge_markdown(notebook)}"
+        ),
         code(setup_cell_source()),
-        md("## The idea\n"
-           "\n"
-           "TODO: the idea in prose and mathematics, with the {term}`learning rate` and other\n"
-           "glossary terms linked, and the paper it comes from cited {cite}`smith2017cyclical`:\n"
-           "\n"
-           "$$\n"
-           "\\theta_{t+1} = \\theta_t - \\eta_t \\nabla L(\\theta_t)\n"
-           "$$"),
-        md("## lrlib's implementation\n"
-           "\n"
-           "TODO: the few lines that implement the idea, printed from lrlib's source so the page\n"
-           "cannot drift from the code."),
-        code("import inspect\n"
-             "\n"
-             "# TODO: print the schedule this lesson teaches, e.g. lrlib.schedules.<name>.\n"
-             "print(inspect.getsource(lrlib.device))"),
-        md("## Equal to PyTorch's\n"
-           "\n"
-           "TODO: build lrlib's scheduler and torch's with the same arguments and compare the\n"
-           "learning rate at every step."),
-        code("import torch\n"
-             "\n"
-             "# TODO: the learning rates of lrlib's scheduler and of torch's, step by step.\n"
-             "ours = torch.tensor([0.1, 0.05, 0.025])\n"
-             "theirs = torch.tensor([0.1, 0.05, 0.025])\n"
-             "print(f\"largest relative difference: {((ours - theirs).abs() / theirs).max().item():.1e}\")"),
-        md("## Running it\n"
-           "\n"
-           "TODO: the schedule plotted for a few parameter values, then real training on real\n"
-           "data with a fixed seed (several seeds where runs are compared). Every plot is backed\n"
-           "by printed numbers, rounded to what is stable across machines and thread counts."),
-        code("import matplotlib.pyplot as plt\n"
-             "\n"
-             "# TODO: plot what the lesson runs, with lrlib.plot, and print the marked values.\n"
-             "steps = list(range(10))\n"
-             "lrs = [0.1 * 0.5 ** (t // 3) for t in steps]\n"
-             "fig, ax = plt.subplots(figsize=(5, 3))\n"
-             "ax.plot(steps, lrs)\n"
-             "ax.set_xlabel(\"step\")\n"
-             "ax.set_ylabel(\"learning rate\")\n"
-             "plt.show()\n"
-             "print(\"lr at steps 0, 3, 6:\", [round(lrs[t], 4) for t in (0, 3, 6)])"),
-        md("## Checking the claims\n"
-           "\n"
-           "TODO: each claim the source documents make on this topic, with the run that checks\n"
-           "it. Where the run confirms the claim, say so. Where it contradicts the claim:\n"
-           "\n"
-           ":::{admonition} Correction\n"
-           ":class: warning\n"
-           "\n"
-           "TODO: *The source says* \"...\". The run above shows ..., so the right statement is ...\n"
-           "The check below backs it {claim}`lr-decays`.\n"
-           ":::"),
-        code("from lrlib import claims\n"
-             "\n"
-             "# TODO: one check per verdict the prose states (its id is cited as {claim}`id`),\n"
-             "# claims.seed(...) for a claim of the source pages, and the run's numbers glued\n"
-             "# for the prose ({glue:text}`name`).\n"
-             "claims.between(\"final learning rate\", lrs[-1], 0.0, 0.05, id=\"lr-decays\")\n"
-             "claims.glue(\"final_lr\", lrs[-1], \".3g\")"),
-        md(f"## {KEY_TAKEAWAYS}\n"
-           "\n"
-           "- TODO: three to five sentences a reader should remember, each backed by a check\n"
-           "  above: the rate ends at {glue:text}`final_lr` {claim}`lr-decays`."),
-        md("## Related lessons\n"
-           "\n"
-           "- TODO: links to the lessons this one builds on and leads to, e.g.\n"
-           "  [the glossary](../book/glossary.md)."),
+        md(
+            "## The idea\n"
+            "\n"
+            "TODO: the idea in prose and mathematics, with the {term}`learning rate` and other\n"
+            "glossary terms linked, and the paper it comes from cited {cite}`smith2017cyclical`:\n"
+            "\n"
+            "$$\n"
+            "\\theta_{t+1} = \\theta_t - \\eta_t \\nabla L(\\theta_t)\n"
+            "$$"
+        ),
+        md(
+            "## lrlib's implementation\n"
+            "\n"
+            "TODO: the few lines that implement the idea, printed from lrlib's source so the page\n"
+            "cannot drift from the code."
+        ),
+        code(
+            "import inspect\n"
+            "\n"
+            "# TODO: print the schedule this lesson teaches, e.g. lrlib.schedules.<name>.\n"
+            "print(inspect.getsource(lrlib.device))"
+        ),
+        md(
+            "## Equal to PyTorch's\n"
+            "\n"
+            "TODO: build lrlib's scheduler and torch's with the same arguments and compare the\n"
+            "learning rate at every step."
+        ),
+        code(
+            "import torch\n"
+            "\n"
+            "# TODO: the learning rates of lrlib's scheduler and of torch's, step by step.\n"
+            "ours = torch.tensor([0.1, 0.05, 0.025])\n"
+            "theirs = torch.tensor([0.1, 0.05, 0.025])\n"
+            'print(f"largest relative difference: {((ours - theirs).abs() / theirs).max().item():.1e}")'
+        ),
+        md(
+            "## Running it\n"
+            "\n"
+            "TODO: the schedule plotted for a few parameter values, then real training on real\n"
+            "data with a fixed seed (several seeds where runs are compared). Every plot is backed\n"
+            "by printed numbers, rounded to what is stable across machines and thread counts."
+        ),
+        code(
+            "import matplotlib.pyplot as plt\n"
+            "\n"
+            "# TODO: plot what the lesson runs, with lrlib.plot, and print the marked values.\n"
+            "steps = list(range(10))\n"
+            "lrs = [0.1 * 0.5 ** (t // 3) for t in steps]\n"
+            "fig, ax = plt.subplots(figsize=(5, 3))\n"
+            "ax.plot(steps, lrs)\n"
+            'ax.set_xlabel("step")\n'
+            'ax.set_ylabel("learning rate")\n'
+            "plt.show()\n"
+            'print("lr at steps 0, 3, 6:", [round(lrs[t], 4) for t in (0, 3, 6)])'
+        ),
+        md(
+            "## Checking the claims\n"
+            "\n"
+            "TODO: each claim the source documents make on this topic, with the run that checks\n"
+            "it. Where the run confirms the claim, say so. Where it contradicts the claim:\n"
+            "\n"
+            ":::{admonition} Correction\n"
+            ":class: warning\n"
+            "\n"
+            'TODO: *The source says* "...". The run above shows ..., so the right statement is ...\n'
+            "The check below backs it {claim}`lr-decays`.\n"
+            ":::"
+        ),
+        code(
+            "from lrlib import claims\n"
+            "\n"
+            "# TODO: one check per verdict the prose states (its id is cited as {claim}`id`),\n"
+            "# claims.seed(...) for a claim of the source pages, and the run's numbers glued\n"
+            "# for the prose ({glue:text}`name`).\n"
+            'claims.between("final learning rate", lrs[-1], 0.0, 0.05, id="lr-decays")\n'
+            'claims.glue("final_lr", lrs[-1], ".3g")'
+        ),
+        md(
+            f"## {KEY_TAKEAWAYS}\n"
+            "\n"
+            "- TODO: three to five sentences a reader should remember, each backed by a check\n"
+            "  above: the rate ends at {glue:text}`final_lr` {claim}`lr-decays`."
+        ),
+        md(
+            "## Related lessons\n"
+            "\n"
+            "- TODO: links to the lessons this one builds on and leads to, e.g.\n"
+            "  [the glossary](../book/glossary.md)."
+        ),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
@@ -220,16 +253,21 @@ _KEY_TAKEAWAYS = re.compile(rf"^#{{2,3}}\s+{KEY_TAKEAWAYS}\s*$", re.MULTILINE)
 # climbs out of notebooks/, a magic that runs or loads a file, or sys.path pointed at the repo.
 _READS_REPO_FILE = [
     (re.compile(r"\.\./|\.\.\\\\"), "a '../' path"),
-    (re.compile(r"""\b(?:open|read_csv|read_table|read_json|read_parquet|read_excel|loadtxt|genfromtxt|"""
-                r"""load|imread|read_text|read_bytes|Path)\(\s*[rbfRBF]?['"](?![a-zA-Z][\w+.-]*://)"""),
-     "a file opened by a relative path"),
+    (
+        re.compile(
+            r"""\b(?:open|read_csv|read_table|read_json|read_parquet|read_excel|loadtxt|genfromtxt|"""
+            r"""load|imread|read_text|read_bytes|Path)\(\s*[rbfRBF]?['"](?![a-zA-Z][\w+.-]*://)"""
+        ),
+        "a file opened by a relative path",
+    ),
     (re.compile(r"^\s*%(?:run|load|loadpy)\s", re.MULTILINE), "a %run or %load of a file"),
     (re.compile(r"sys\.path\.(?:append|insert)"), "a change of sys.path"),
 ]
 # An absolute path of the machine that ran the notebook, or of its Python installation.
 _MACHINE_PATH = re.compile(
     r"(?<![\w.:/~-])/(?:work|home|root|tmp|Users|usr|opt|var|private|mnt|srv|content)/"
-    r"|site-packages|dist-packages|[A-Za-z]:\\\\?(?:Users|Program)")
+    r"|site-packages|dist-packages|[A-Za-z]:\\\\?(?:Users|Program)"
+)
 _TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "application/json")
 
 
@@ -274,8 +312,10 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
         problems.append(f"not a valid notebook: {exc.message}")
     cells = nb.cells
     if nb.metadata.get("kernelspec", {}).get("name") != KERNELSPEC["name"]:
-        problems.append(f"kernelspec must be {KERNELSPEC['name']!r} (what Colab and nbval start), "
-                        f"got {nb.metadata.get('kernelspec')!r}")
+        problems.append(
+            f"kernelspec must be {KERNELSPEC['name']!r} (what Colab and nbval start), "
+            f"got {nb.metadata.get('kernelspec')!r}"
+        )
 
     # 1. Title, summary and badge in the first cell.
     first = cells[0] if cells else None
@@ -285,24 +325,37 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
         text = _source(first)
         lines = [line.strip() for line in text.strip().splitlines()]
         if not lines or not re.fullmatch(r"# \S.*", lines[0]):
-            problems.append("the first cell must start with the title as a level-1 heading ('# ...')")
+            problems.append(
+                "the first cell must start with the title as a level-1 heading ('# ...')"
+            )
         badges = _BADGE.findall(text)
         expected = colab_url(relpath)
         if len(badges) != 1:
-            problems.append(f"the first cell must hold exactly one Colab badge, found {len(badges)}")
+            problems.append(
+                f"the first cell must hold exactly one Colab badge, found {len(badges)}"
+            )
         else:
             image, url = badges[0]
             if image != BADGE_IMAGE:
                 problems.append(f"the badge image must be {BADGE_IMAGE}, got {image}")
             if url != expected:
                 problems.append(f"the Colab badge must point to {expected}, got {url}")
-        summary = [line for line in lines[1:] if line and not _BADGE.search(line)
-                   and not line.startswith("#")]
+        summary = [
+            line
+            for line in lines[1:]
+            if line and not _BADGE.search(line) and not line.startswith("#")
+        ]
         if len(" ".join(summary).split()) < 15:
-            problems.append("the first cell needs a one-paragraph summary (15 words or more) "
-                            "between the title and the badge")
-        level1 = [c for c in cells if c.cell_type == "markdown"
-                  and re.search(r"^# ", _without_fences(_source(c)), re.MULTILINE)]
+            problems.append(
+                "the first cell needs a one-paragraph summary (15 words or more) "
+                "between the title and the badge"
+            )
+        level1 = [
+            c
+            for c in cells
+            if c.cell_type == "markdown"
+            and re.search(r"^# ", _without_fences(_source(c)), re.MULTILINE)
+        ]
         if len(level1) > 1 or len(re.findall(r"^# ", _without_fences(text), re.MULTILINE)) > 1:
             problems.append("only the title may be a level-1 heading ('# ...'); sections use '##'")
 
@@ -316,8 +369,10 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
         canonical = setup_cell_source()
     setups = [i for i, c in enumerate(code_cells) if _source(c).strip() == canonical]
     if not code_cells or _source(code_cells[0]).strip() != canonical:
-        problems.append("the first code cell must be the canonical setup cell "
-                        "(tests/tools/lesson.py: setup_cell_source())")
+        problems.append(
+            "the first code cell must be the canonical setup cell "
+            "(tests/tools/lesson.py: setup_cell_source())"
+        )
     if len(setups) > 1:
         problems.append(f"the setup cell must appear once, found {len(setups)} copies")
     for i, cell in enumerate(code_cells):
@@ -326,8 +381,10 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
             problems.append(f"code cell {i + 1} installs or detects Colab: only the setup cell may")
         for m in _INSTALL.finditer(src):
             if (m["url"], m["branch"]) != (REPO_URL, BRANCH):
-                problems.append(f"code cell {i + 1} installs lrlib from {m['url']}@{m['branch']}, "
-                                f"but _config.yml's repository is {REPO_URL}@{BRANCH}")
+                problems.append(
+                    f"code cell {i + 1} installs lrlib from {m['url']}@{m['branch']}, "
+                    f"but _config.yml's repository is {REPO_URL}@{BRANCH}"
+                )
 
     # 3. No file of the repository is read: in Colab the lesson stands alone.
     for i, cell in enumerate(code_cells):
@@ -335,8 +392,10 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
         for pattern, what in _READS_REPO_FILE:
             found = pattern.search(src)
             if found:
-                problems.append(f"code cell {i + 1} reads a file ({what}: {found.group(0)!r}); "
-                                "a lesson may only use lrlib and its own code")
+                problems.append(
+                    f"code cell {i + 1} reads a file ({what}: {found.group(0)!r}); "
+                    "a lesson may only use lrlib and its own code"
+                )
 
     # 4. The closing sections.
     if not any(_KEY_TAKEAWAYS.search(_source(c)) for c in cells if c.cell_type == "markdown"):
@@ -348,25 +407,33 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
         missing = [i + 1 for i, n in enumerate(counts) if not isinstance(n, int)]
         problems.append(f"code cells {missing} have no execution count: run `make outputs`")
     elif counts != list(range(1, len(counts) + 1)):
-        problems.append(f"execution counts {counts} are not 1, 2, 3, ...: re-run the whole "
-                        "notebook from a fresh kernel (`make outputs`)")
+        problems.append(
+            f"execution counts {counts} are not 1, 2, 3, ...: re-run the whole "
+            "notebook from a fresh kernel (`make outputs`)"
+        )
     for i, cell in enumerate(code_cells):
         outputs = cell.get("outputs", [])
         if i in setups:
             if outputs:
                 problems.append("the setup cell must print nothing")
         elif not outputs:
-            problems.append(f"code cell {i + 1} has no output: every cell after the setup shows "
-                            "what it computed (merge definition-only cells into the cell that uses them)")
+            problems.append(
+                f"code cell {i + 1} has no output: every cell after the setup shows "
+                "what it computed (merge definition-only cells into the cell that uses them)"
+            )
         for output in outputs:
             if output.get("output_type") == "error":
-                problems.append(f"code cell {i + 1} has an error output: "
-                                f"{output.get('ename')}: {output.get('evalue')}")
+                problems.append(
+                    f"code cell {i + 1} has an error output: "
+                    f"{output.get('ename')}: {output.get('evalue')}"
+                )
             for text in _output_texts(output):
                 found = _MACHINE_PATH.search(text)
                 if found:
-                    problems.append(f"code cell {i + 1} shows a path of the machine that ran it "
-                                    f"({found.group(0)!r}); print names, not paths, and fix warnings")
+                    problems.append(
+                        f"code cell {i + 1} shows a path of the machine that ran it "
+                        f"({found.group(0)!r}); print names, not paths, and fix warnings"
+                    )
         if "TODO" in _source(cell):
             problems.append(f"code cell {i + 1} still has a TODO")
     for cell in cells:
@@ -401,26 +468,48 @@ def toc_files(toc_path: Path = TOC) -> list[str]:
 # check_errata. Lessons written before the rules are exempt until converted: remove a lesson
 # from this list when it follows them. The list only shrinks; it is empty when all are done.
 CLAIMS_NOT_YET_CONVERTED = (
-    "01_gradient_descent", "02_learning_rate", "03_local_minima", "04_schedulers",
-    "10_exponential_lr", "11_step_lr", "12_multistep_lr", "13_reduce_lr_on_plateau",
-    "14_cosine_annealing_lr", "15_cyclic_lr", "20_warmup", "21_warm_restarts", "22_one_cycle",
-    "23_decay_to_end", "24_lr_range_test", "25_fair_comparison", "26_adaptive_optimizers",
+    "01_gradient_descent",
+    "02_learning_rate",
+    "03_local_minima",
+    "04_schedulers",
+    "10_exponential_lr",
+    "11_step_lr",
+    "12_multistep_lr",
+    "13_reduce_lr_on_plateau",
+    "14_cosine_annealing_lr",
+    "15_cyclic_lr",
+    "20_warmup",
+    "21_warm_restarts",
+    "22_one_cycle",
+    "23_decay_to_end",
+    "24_lr_range_test",
+    "25_fair_comparison",
+    "26_adaptive_optimizers",
     "30_schedulers_in_practice",
 )
 ERRATA = ROOT / "book" / "errata.md"
-_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"                          # lrlib.claims.ID
+_ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # lrlib.claims.ID
 _CLAIM_ROLE = re.compile(rf"\{{claim\}}`(?:(?P<lesson>[a-z0-9_]+)::)?(?P<id>{_ID})`")
-_CHECK_LINE = re.compile(rf"^\u2713 \[(?P<id>{_ID})\] "
-                         r"(?:seed claim (?P<verdict>confirmed|imprecise|wrong): )?", re.MULTILINE)
+_CHECK_LINE = re.compile(
+    rf"^\u2713 \[(?P<id>{_ID})\] "
+    r"(?:seed claim (?P<verdict>confirmed|imprecise|wrong): )?",
+    re.MULTILINE,
+)
 _GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`(?P<key>[^`:]+)(?::[^`]*)?`")
-_CORRECTION = re.compile(r"^(?P<fence>:::+|```+)\{admonition\}\s*Correction\b.*?\n(?P<body>.*?)"
-                         r"^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
+_CORRECTION = re.compile(
+    r"^(?P<fence>:::+|```+)\{admonition\}\s*Correction\b.*?\n(?P<body>.*?)"
+    r"^(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 _SEED_VERDICT = re.compile(r"\*\*(confirmed|imprecise|wrong)\*\*", re.IGNORECASE)
 _LESSON_LINK = re.compile(r"\]\((?:\.\./notebooks/|notebooks/)?(?P<stem>[a-z0-9_]+)\.ipynb\)")
 # What may hold a digit in a Key-takeaways bullet: any role ({glue:text}, {cite}, {term},
 # {literal}...), math, inline code and links (a lesson's number in a link's text).
-_DIGIT_HOLDERS = re.compile(r"\{[\w:-]+\}`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|``.*?``|`[^`]*`"
-                            r"|\[[^\]]*\]\([^)]*\)", re.DOTALL)
+_DIGIT_HOLDERS = re.compile(
+    r"\{[\w:-]+\}`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|``.*?``|`[^`]*`"
+    r"|\[[^\]]*\]\([^)]*\)",
+    re.DOTALL,
+)
 _LOOSE_DIGIT = re.compile(r"(?<![A-Za-z_\d])\d[\d.,]*")
 
 
@@ -437,8 +526,12 @@ def checked_claims(nb) -> dict:
 
 def glued_keys(nb) -> set:
     """The names glued by the outputs of a lesson (myst-nb's ``scrapbook`` metadata)."""
-    return {o.get("metadata", {}).get("scrapbook", {}).get("name")
-            for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])} - {None}
+    return {
+        o.get("metadata", {}).get("scrapbook", {}).get("name")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    } - {None}
 
 
 def _markdown(nb) -> str:
@@ -460,8 +553,11 @@ def _bullets(text: str) -> list[str]:
 
 def takeaway_bullets(markdown: str) -> list[str]:
     """The bullets of a lesson's Key-takeaways section (up to the next heading)."""
-    m = re.search(rf"^#{{2,3}}\s+{KEY_TAKEAWAYS}\s*$(?P<body>.*?)(?=^#|\Z)", markdown,
-                  re.MULTILINE | re.DOTALL)
+    m = re.search(
+        rf"^#{{2,3}}\s+{KEY_TAKEAWAYS}\s*$(?P<body>.*?)(?=^#|\Z)",
+        markdown,
+        re.MULTILINE | re.DOTALL,
+    )
     return _bullets(m["body"]) if m else []
 
 
@@ -474,15 +570,21 @@ def _unbacked(where: str, text: str, local: dict, folder: Path) -> list[str]:
     """Problems of one Correction box or Key-takeaways bullet with its claim markers."""
     markers = list(_CLAIM_ROLE.finditer(text))
     if not markers:
-        return [(f"{where} states no checked claim: add {{claim}}`id` for the "
-                 "lrlib.claims check that backs it")]
+        return [
+            (
+                f"{where} states no checked claim: add {{claim}}`id` for the "
+                "lrlib.claims check that backs it"
+            )
+        ]
     problems = []
     for m in markers:
         checks = _cross_lesson_checks(m["lesson"], folder) if m["lesson"] else local
         if m["id"] not in checks:
             lesson = f"lesson {m['lesson']}" if m["lesson"] else "this lesson's outputs"
-            problems.append(f"{where} cites {{claim}}`{m.group(0)[8:-1]}` but no check with id "
-                            f"{m['id']!r} passed in {lesson}")
+            problems.append(
+                f"{where} cites {{claim}}`{m.group(0)[8:-1]}` but no check with id "
+                f"{m['id']!r} passed in {lesson}"
+            )
     return problems
 
 
@@ -498,8 +600,11 @@ def check_claims(path: str | Path) -> list[str]:
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     markdown, local = _markdown(nb), checked_claims(nb)
-    problems = [f"claim {i!r} is checked {len(v)} times: give each check its own id"
-                for i, v in local.items() if len(v) > 1]
+    problems = [
+        f"claim {i!r} is checked {len(v)} times: give each check its own id"
+        for i, v in local.items()
+        if len(v) > 1
+    ]
     for k, m in enumerate(_CORRECTION.finditer(markdown)):
         problems += _unbacked(f"Correction box {k + 1}", m["body"], local, path.parent)
     for k, bullet in enumerate(takeaway_bullets(markdown)):
@@ -507,19 +612,23 @@ def check_claims(path: str | Path) -> list[str]:
         problems += _unbacked(where, bullet, local, path.parent)
         loose = _LOOSE_DIGIT.findall(_DIGIT_HOLDERS.sub(" ", bullet))
         if loose and "{cite" not in bullet:
-            problems.append(f"{where} has the number(s) {loose} in plain text: glue a run's "
-                            "number ({glue:text}`name`), cite a paper's, or mark a definition "
-                            "as math or code")
+            problems.append(
+                f"{where} has the number(s) {loose} in plain text: glue a run's "
+                "number ({glue:text}`name`), cite a paper's, or mark a definition "
+                "as math or code"
+            )
     glued = glued_keys(nb)
     for key in sorted({m["key"] for m in _GLUE_ROLE.finditer(markdown)} - glued):
         if "::" not in key:
-            problems.append(f"the prose pastes {{glue}} {key!r}, which no output glues "
-                            "(lrlib.claims.glue)")
+            problems.append(
+                f"the prose pastes {{glue}} {key!r}, which no output glues (lrlib.claims.glue)"
+            )
     return problems
 
 
-def check_errata(errata: Path = ERRATA, folder: Path = ROOT / NOTEBOOKS_DIR,
-                 exempt=CLAIMS_NOT_YET_CONVERTED) -> list[str]:
+def check_errata(
+    errata: Path = ERRATA, folder: Path = ROOT / NOTEBOOKS_DIR, exempt=CLAIMS_NOT_YET_CONVERTED
+) -> list[str]:
     """Where the errata page and the lessons' seed-claim checks disagree; [] when they agree.
 
     Each errata bullet names its claim ``{claim}`lesson::id``` and its verdict in bold
@@ -539,8 +648,10 @@ def check_errata(errata: Path = ERRATA, folder: Path = ROOT / NOTEBOOKS_DIR,
         for m in markers:
             key = f"{m['lesson']}::{m['id']}"
             if not m["lesson"]:
-                problems.append(f"errata bullet {bullet[:50]!r}... must name the lesson: "
-                                f"{{claim}}`lesson::{m['id']}`")
+                problems.append(
+                    f"errata bullet {bullet[:50]!r}... must name the lesson: "
+                    f"{{claim}}`lesson::{m['id']}`"
+                )
                 continue
             listed[key] = listed.get(key, 0) + 1
             ran = _cross_lesson_checks(m["lesson"], folder).get(m["id"], [])
@@ -549,20 +660,28 @@ def check_errata(errata: Path = ERRATA, folder: Path = ROOT / NOTEBOOKS_DIR,
             elif not ran:
                 problems.append(f"errata {key}: no seed check with that id passed in the lesson")
             elif ran[0] not in verdicts:
-                problems.append(f"errata {key} says {verdicts.pop()!r} but the lesson's check "
-                                f"says {ran[0]!r}")
-    problems += [f"errata lists {key} {n} times (one verdict per claim)"
-                 for key, n in listed.items() if n > 1]
+                problems.append(
+                    f"errata {key} says {verdicts.pop()!r} but the lesson's check says {ran[0]!r}"
+                )
+    problems += [
+        f"errata lists {key} {n} times (one verdict per claim)"
+        for key, n in listed.items()
+        if n > 1
+    ]
     for nb_path in sorted(Path(folder).glob("*.ipynb")):
         if nb_path.stem in exempt:
             continue
         for claim_id, verdicts in checked_claims(nbformat.read(nb_path, as_version=4)).items():
             if verdicts[0] and f"{nb_path.stem}::{claim_id}" not in listed:
-                problems.append(f"seed claim {nb_path.stem}::{claim_id} ({verdicts[0]}) is "
-                                "missing from the errata page")
+                problems.append(
+                    f"seed claim {nb_path.stem}::{claim_id} ({verdicts[0]}) is "
+                    "missing from the errata page"
+                )
     return problems
 
+
 # ---------------------------------------------------------------- helpers defined by lessons
+
 
 def helper_names(nb: nbformat.NotebookNode) -> set[str]:
     """The functions a lesson defines at the top level of its code cells.
@@ -577,8 +696,9 @@ def helper_names(nb: nbformat.NotebookNode) -> set[str]:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        source = "\n".join(line for line in _source(cell).splitlines()
-                           if not line.lstrip().startswith(("%", "!")))
+        source = "\n".join(
+            line for line in _source(cell).splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         for node in ast.parse(source).body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 names.add(node.name)

@@ -6,6 +6,7 @@ run from the repository root. The skeleton has the title, a summary placeholder 
 the Colab badge, the canonical setup cell, and every section a lesson needs, each
 marked TODO. Fill it in, add it to _toc.yml, then run `make outputs`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,11 @@ from . import lesson
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.tools.new_lesson", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.tools.new_lesson",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("notebook", help="notebooks/NAME.ipynb, relative to the repository root")
     parser.add_argument("title", help="the lesson's title")
     parser.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -34,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     entry = path.with_suffix("").as_posix()
-    print(f"wrote {path}\nnext: fill in every TODO, add '- file: {entry}' to _toc.yml, "
-          f"then `make outputs`")
+    print(
+        f"wrote {path}\nnext: fill in every TODO, add '- file: {entry}' to _toc.yml, "
+        f"then `make outputs`"
+    )
     return 0
 
 

@@ -18,6 +18,7 @@ The exit status is 0 when every other test passes.
 The file needs ``torch.testing._internal`` (in the torch wheel) and the ``expecttest``
 package; without it, a stand-in with what the scheduler tests use is put in place.
 """
+
 import argparse
 import contextlib
 import importlib.util
@@ -39,16 +40,27 @@ _MOMENTUM = ("momentum >= 1 rejected", r"ValueError: base_momentum(\[\d\])? must
 DEPARTURES = {
     "test_raise_error_when_last_epoch_is_greater_than_0_and_initial_lr_is_not_specified": (
         "missing initial_lr: ValueError (torch's text, then the fix), not KeyError",
-        r"ValueError: param 'initial_lr' is not specified in param_groups\[0\]"),
-    **{name: _MOMENTUM for name in (
-        "test_cycle_lr_triangular_mode_one_lr", "test_cycle_lr_triangular2_mode_one_lr",
-        "test_cycle_lr_exp_range_mode_one_lr", "test_cycle_lr_triangular_mode",
-        "test_cycle_lr_triangular2_mode", "test_cycle_lr_exp_range_mode",
-        "test_cycle_lr_triangular_mode_step_size_up_down",
-        "test_cycle_lr_triangular2_mode_step_size_up_down",
-        "test_cycle_lr_exp_range_mode_step_size_up_down", "test_onecycle_lr_linear_annealing",
-        "test_onecycle_lr_linear_annealing_three_phases", "test_onecycle_lr_cosine_annealing",
-        "test_onecycle_lr_legacy_state_dict", "test_cycle_lr_with_adam")},
+        r"ValueError: param 'initial_lr' is not specified in param_groups\[0\]",
+    ),
+    **{
+        name: _MOMENTUM
+        for name in (
+            "test_cycle_lr_triangular_mode_one_lr",
+            "test_cycle_lr_triangular2_mode_one_lr",
+            "test_cycle_lr_exp_range_mode_one_lr",
+            "test_cycle_lr_triangular_mode",
+            "test_cycle_lr_triangular2_mode",
+            "test_cycle_lr_exp_range_mode",
+            "test_cycle_lr_triangular_mode_step_size_up_down",
+            "test_cycle_lr_triangular2_mode_step_size_up_down",
+            "test_cycle_lr_exp_range_mode_step_size_up_down",
+            "test_onecycle_lr_linear_annealing",
+            "test_onecycle_lr_linear_annealing_three_phases",
+            "test_onecycle_lr_cosine_annealing",
+            "test_onecycle_lr_legacy_state_dict",
+            "test_cycle_lr_with_adam",
+        )
+    },
 }
 
 
@@ -137,20 +149,26 @@ def run(path, torch_only=False, keyword=None, verbosity=1):
         module = load(path)
         # every TestCase of the file, without the file's load_tests (CI sharding)
         suite = unittest.TestSuite(
-            unittest.defaultTestLoader.loadTestsFromTestCase(cls) for cls in vars(module).values()
-            if isinstance(cls, type) and issubclass(cls, unittest.TestCase)
-            and cls.__module__ == module.__name__)
+            unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+            for cls in vars(module).values()
+            if isinstance(cls, type)
+            and issubclass(cls, unittest.TestCase)
+            and cls.__module__ == module.__name__
+        )
         if keyword:
             suite = unittest.TestSuite(t for t in _flatten(suite) if keyword in t.id())
-        runner = unittest.TextTestRunner(resultclass=_Result, verbosity=verbosity,
-                                         stream=sys.stdout)
+        runner = unittest.TextTestRunner(
+            resultclass=_Result, verbosity=verbosity, stream=sys.stdout
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             result = runner.run(suite)
     print(f"\nclasses substituted: {', '.join(names) if names else 'none (torch run)'}")
-    print(f"passed {len(result.passed)}, failed {len(result.failures)}, errors "
-          f"{len(result.errors)}, skipped {len(result.skipped)}, deliberate departures "
-          f"{len(result.departed)}, stale departures {len(result.stale)}")
+    print(
+        f"passed {len(result.passed)}, failed {len(result.failures)}, errors "
+        f"{len(result.errors)}, skipped {len(result.skipped)}, deliberate departures "
+        f"{len(result.departed)}, stale departures {len(result.stale)}"
+    )
     for test_id, _ in result.departed:
         print(f"  departure: {test_id}: {DEPARTURES[_base_name(test_id)][0]}")
     for test_id in result.stale:
