@@ -96,7 +96,7 @@
     return node;
   }
   const fmt = (v) => (v === 0 ? "0" : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e5
-    ? String(Number(v.toPrecision(3))) : v.toExponential(1));
+    ? String(Number(v.toPrecision(3))) : v.toExponential(1).replace(".0e", "e"));
   let clipCount = 0;
 
   function ticks(lo, hi, n) {
@@ -317,6 +317,9 @@
         (v) => { state.up = v; fig.changed(); }),
       slider("step_size_down", "step_size_down", { min: 1, max: 40, step: 1, value: state.down },
         (v) => { state.down = v; fig.changed(); }));
+    const legend = el("ul", { class: "lrw-legend" }, MODES.map((m, i) => el("li", {},
+      el("span", { class: "lrw-swatch", style: `border-color:${PALETTE[i]}` }), ` ${m}`)));
+    plots.before(legend);
     const lrBox = plotBox(plots, "CyclicLR's learning rate per step");
     const momBox = plotBox(plots, "CyclicLR's momentum per step");
     const kwargs = (mode) => ({ base_lr: base, max_lr: top, step_size_up: state.up,
