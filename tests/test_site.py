@@ -705,7 +705,8 @@ def _widget_set(page, name, param, value):
 def _widget_data(page, name):
     import json
 
-    text = page.eval_on_selector(f'div.lrw[data-lrw="{name}"] script.lrw-data', "e => e.textContent")
+    text = page.eval_on_selector(f'div.lrw[data-lrw="{name}"] script.lrw-data',
+                                 "e => e.textContent")
     return json.loads(text)
 
 
@@ -801,12 +802,13 @@ def test_interactive_well_equals_descend(widget_page):
         _widget_set(page, "well", "x0", f"{x0:g}")
         _widget_set(page, "well", "lr", f"{lr:.3f}")
         shown = _widget_data(page, "well")
-        assert np.isclose(shown["lr"], lr, rtol=1e-12) and np.isclose(shown["x0"][0], x0, rtol=1e-12), \
+        assert np.isclose(shown["lr"], lr, rtol=1e-12) \
+            and np.isclose(shown["x0"][0], x0, rtol=1e-12), \
             f"controls set to lr={lr}, x0={x0}; the page ran {shown['lr']}, {shown['x0']}"
         assert shown["schedule"] == schedule
         lr, gamma = shown["lr"], shown["gamma"]
 
-        def rate(scale):
+        def rate(scale, lr=lr, gamma=gamma, schedule=schedule):
             if schedule == "constant":
                 return lr * scale
             return lambda t: schedules.exponential_decay(t, lr * scale, gamma)
@@ -816,8 +818,8 @@ def test_interactive_well_equals_descend(widget_page):
         what = f"well lr={lr} x0={x0} {schedule}"
         if not _compare_descent(shown, run, twin, what):
             full += 1
-            ends = "diverged" if run.reason == "diverged" else next(
-                (k for k, p in surface.minima.items() if np.linalg.norm(run.x - p) < 1e-3), "elsewhere")
+            near = [k for k, p in surface.minima.items() if np.linalg.norm(run.x - p) < 1e-3]
+            ends = "diverged" if run.reason == "diverged" else (near + ["elsewhere"])[0]
             assert shown["ends"] == ends, f"{what}: page says {shown['ends']}, lrlib's run {ends}"
     assert full >= 12, f"only {full} of the settings could be compared step for step"
     assert not visit_record.console_errors, visit_record.console_errors
@@ -840,7 +842,7 @@ def test_interactive_cyclic_equals_preview(widget_page, mode, gamma, up, down):
     shown = _widget_data(page, "cyclic")
     kwargs = shown["kwargs"]
     assert (kwargs["mode"], kwargs["gamma"], kwargs["step_size_up"], kwargs["step_size_down"]) \
-        == (mode, gamma, up, down), f"controls set to {mode}, {gamma}, {up}, {down}; page ran {kwargs}"
+        == (mode, gamma, up, down), f"controls set to {mode}, {gamma}, {up}, {down}; page: {kwargs}"
     lrs, momenta = lrlib.preview(lrlib.CyclicLR, steps=shown["steps"], lr=0.1, return_momentum=True,
                                  **kwargs)
     _close(shown["lr"], lrs, f"CyclicLR {kwargs} lr")
