@@ -758,3 +758,298 @@ def test_explorer_is_linked(page_path):
     assert re.search(r'href="[./]*(book/)?explorer\.html"', article), (
         f"the text of {page_path} does not link the explorer"
     )
+
+
+# ---------------------------------------------------------------- interactive figures in lessons
+
+WIDGET_PAGES = {
+    "bowl": "notebooks/02_learning_rate.html",
+    "well": "notebooks/03_local_minima.html",
+    "cyclic": "notebooks/15_cyclic_lr.html",
+}
+
+
+@pytest.fixture(scope="module")
+def widget_page(browser, base_url):
+    """The lesson page of an interactive figure, loaded once, with what it logged."""
+    opened = {}
+
+    def get(name):
+        if name not in opened:
+            v = Visit(url=base_url + WIDGET_PAGES[name])
+            context, page = _open(browser, base_url, WIDGET_PAGES[name], v)
+            page.wait_for_selector(f'div.lrw[data-lrw="{name}"][data-ready]', timeout=10_000)
+            opened[name] = (context, page, v)
+        return opened[name][1:]
+
+    yield get
+    for context, _, _ in opened.values():
+        context.close()
+
+
+def _widget_set(page, name, param, value):
+    """Move one control of a figure as a reader would (the slider's input event, or the select)."""
+    control = page.locator(f'div.lrw[data-lrw="{name}"] [data-param="{param}"]')
+    if control.evaluate("e => e.tagName") == "SELECT":
+        control.select_option(str(value))
+    else:
+        control.fill(str(value))
+
+
+def _widget_data(page, name):
+    import json
+
+    text = page.eval_on_selector(
+        f'div.lrw[data-lrw="{name}"] script.lrw-data', "e => e.textContent"
+    )
+    return json.loads(text)
+
+
+def _floats(values):
+    """The JSON block writes non-finite numbers as "Infinity", "NaN": back to floats."""
+    import numpy as np
+
+    return np.array(values, dtype=object).astype(float)
+
+
+def _twins_close(a, b):
+    """Whether two paths agree, point by point, to 1e-9 of the size of the run."""
+    import numpy as np
+
+    scale = float(np.max(np.abs(a), initial=1.0))
+    return np.isclose(a, b, rtol=1e-9, atol=1e-9 * scale).all(axis=-1)
+
+
+def _same_run(a, b):
+    return (
+        a.reason == b.reason
+        and a.path.shape == b.path.shape
+        and bool(_twins_close(a.path, b.path).all())
+    )
+
+
+def _compare_descent(shown, run, twin, what):
+    """The page's run against lrlib's. Where lrlib's own run is chaotic (changing the rate by
+    one part in 10^12 changes its path: a large rate bouncing in the double well), the floats'
+    last bits (numpy's and the browser's pow differ there) grow into a different path, so only
+    the steps before lrlib's run and its twin part are compared. Returns whether it was chaotic."""
+    import numpy as np
+
+    path = _floats(shown["path"])
+    if _same_run(run, twin):
+        assert shown["reason"] == run.reason and shown["iterations"] == run.iterations, (
+            f"{what}: page {shown['reason']} after {shown['iterations']}, "
+            f"lrlib {run.reason} after {run.iterations}"
+        )
+        _close(path, run.path, f"{what} path")
+        _close(_floats(shown["values"]), run.values, f"{what} values")
+        _close(_floats(shown["lrs"]), run.lrs, f"{what} lrs")
+        return False
+    n = min(len(run.path), len(twin.path))
+    apart = ~_twins_close(run.path[:n], twin.path[:n])
+    horizon = int(np.argmax(apart)) if apart.any() else n
+    assert horizon >= 5, f"{what}: lrlib's run is chaotic from step {horizon}"
+    _close(path[:horizon], run.path[:horizon], f"{what} path (first {horizon} steps)")
+    return True
+
+
+@pytest.mark.parametrize(
+    "lr, reason",
+    [
+        (0.05, "small_step"),
+        (0.1, "small_step"),
+        (0.19, "small_step"),
+        (0.2, "max_iters"),
+        (0.21, "diverged"),
+        (0.25, "diverged"),
+    ],
+)
+def test_interactive_bowl_equals_descend(widget_page, lr, reason):
+    """Lesson 02's figure: the path the page draws for a rate set with its slider is
+    lrlib.landscapes.descend's on quadratic_bowl, and it stops for the same reason."""
+    from lrlib import landscapes
+
+    page, visit_record = widget_page("bowl")
+    _widget_set(page, "bowl", "lr", lr)
+    shown = _widget_data(page, "bowl")
+    assert shown["lr"] == lr, f"slider set to {lr}, the page ran {shown['lr']}"
+    surface = landscapes.quadratic_bowl(shown["condition"])
+    assert shown["max_stable_lr"] == surface.max_stable_lr
+    run = landscapes.descend(surface, shown["x0"], lr)
+    twin = landscapes.descend(surface, shown["x0"], lr * (1 + 1e-12))
+    assert not _compare_descent(shown, run, twin, f"bowl lr={lr}")
+    assert shown["reason"] == reason
+    assert not visit_record.console_errors, visit_record.console_errors
+
+
+def _well_settings():
+    import random
+
+    fixed = [
+        (0.01, 2.0, "constant"),
+        (0.15, 2.0, "constant"),
+        (0.15, 2.0, "exponential"),
+        (0.2, 2.0, "constant"),
+        (0.13, 1.5, "constant"),
+        (0.18, -2.1, "exponential"),
+        (0.1, -2.1, "constant"),
+        (0.005, 0.2, "constant"),
+    ]
+    rng = random.Random(3)
+    return fixed + [
+        (
+            rng.randint(1, 44) * 0.005,
+            rng.randint(-21, 21) / 10,
+            rng.choice(["constant", "exponential"]),
+        )
+        for _ in range(10)
+    ]
+
+
+def test_interactive_well_equals_descend(widget_page):
+    """Lesson 03's figure: for rates, starts and schedules set with its controls, the page's
+    run is lrlib.landscapes.descend's on double_well_1d (with lrlib.schedules.exponential_decay
+    for the decaying rate), and it names the same minimum."""
+    import numpy as np
+
+    from lrlib import landscapes, schedules
+
+    page, visit_record = widget_page("well")
+    surface = landscapes.double_well_1d()
+    full = 0
+    for lr, x0, schedule in _well_settings():
+        _widget_set(page, "well", "schedule", schedule)
+        _widget_set(page, "well", "x0", f"{x0:g}")
+        _widget_set(page, "well", "lr", f"{lr:.3f}")
+        shown = _widget_data(page, "well")
+        assert np.isclose(shown["lr"], lr, rtol=1e-12) and np.isclose(
+            shown["x0"][0], x0, rtol=1e-12
+        ), f"controls set to lr={lr}, x0={x0}; the page ran {shown['lr']}, {shown['x0']}"
+        assert shown["schedule"] == schedule
+        lr, gamma = shown["lr"], shown["gamma"]
+
+        def rate(scale, lr=lr, gamma=gamma, schedule=schedule):
+            if schedule == "constant":
+                return lr * scale
+            return lambda t: schedules.exponential_decay(t, lr * scale, gamma)
+
+        run = landscapes.descend(surface, shown["x0"], rate(1))
+        twin = landscapes.descend(surface, shown["x0"], rate(1 + 1e-12))
+        what = f"well lr={lr} x0={x0} {schedule}"
+        if not _compare_descent(shown, run, twin, what):
+            full += 1
+            near = [k for k, p in surface.minima.items() if np.linalg.norm(run.x - p) < 1e-3]
+            ends = "diverged" if run.reason == "diverged" else (near + ["elsewhere"])[0]
+            assert shown["ends"] == ends, f"{what}: page says {shown['ends']}, lrlib's run {ends}"
+    assert full >= 12, f"only {full} of the settings could be compared step for step"
+    assert not visit_record.console_errors, visit_record.console_errors
+
+
+@pytest.mark.parametrize(
+    "mode, gamma, up, down",
+    [
+        ("triangular", 0.98, 10, 10),
+        ("triangular", 0.9, 7, 23),
+        ("triangular2", 0.98, 10, 10),
+        ("triangular2", 0.95, 4, 16),
+        ("exp_range", 0.98, 10, 10),
+        ("exp_range", 0.93, 13, 5),
+        ("exp_range", 1.0, 1, 40),
+    ],
+)
+def test_interactive_cyclic_equals_preview(widget_page, mode, gamma, up, down):
+    """Lesson 15's figure: the lr and momentum drawn for a mode, gamma and step sizes set with
+    its controls equal lrlib.preview of lrlib.CyclicLR."""
+    import lrlib
+
+    page, visit_record = widget_page("cyclic")
+    _widget_set(page, "cyclic", "mode", mode)
+    _widget_set(page, "cyclic", "gamma", gamma)
+    _widget_set(page, "cyclic", "step_size_up", up)
+    _widget_set(page, "cyclic", "step_size_down", down)
+    shown = _widget_data(page, "cyclic")
+    kwargs = shown["kwargs"]
+    assert (kwargs["mode"], kwargs["gamma"], kwargs["step_size_up"], kwargs["step_size_down"]) == (
+        mode,
+        gamma,
+        up,
+        down,
+    ), f"controls set to {mode}, {gamma}, {up}, {down}; page: {kwargs}"
+    lrs, momenta = lrlib.preview(
+        lrlib.CyclicLR, steps=shown["steps"], lr=0.1, return_momentum=True, **kwargs
+    )
+    _close(shown["lr"], lrs, f"CyclicLR {kwargs} lr")
+    _close(shown["momentum"], momenta, f"CyclicLR {kwargs} momentum")
+    for other, values in shown["others"].items():
+        _close(
+            values,
+            lrlib.preview(lrlib.CyclicLR, steps=shown["steps"], lr=0.1, **dict(kwargs, mode=other)),
+            f"faint {other} curve",
+        )
+    assert not visit_record.console_errors, visit_record.console_errors
+
+
+@pytest.mark.parametrize("name", list(WIDGET_PAGES))
+@pytest.mark.parametrize("width", [1280, 390])
+def test_interactive_figure_fits_and_screenshots(browser, base_url, name, width):
+    """Each figure is drawn with no console error and no sideways scrolling, at desktop and
+    phone width; screenshots of the figures in test-artifacts/."""
+    v = Visit(url=base_url + WIDGET_PAGES[name])
+    context, page = _open(browser, base_url, WIDGET_PAGES[name], v)
+    try:
+        page.set_viewport_size({"width": width, "height": 900})
+        root = page.locator(f'div.lrw[data-lrw="{name}"]')
+        root.and_(page.locator("[data-ready]")).wait_for(timeout=10_000)
+        page.wait_for_timeout(100)
+        overflow = _overflow(page)
+        box = root.bounding_box()
+        ARTIFACTS.mkdir(exist_ok=True)
+        root.screenshot(path=str(ARTIFACTS / f"widget-{name}-{width}.png"))
+    finally:
+        context.close()
+    assert overflow <= 0, f"{WIDGET_PAGES[name]} scrolls sideways by {overflow} px at {width} px"
+    assert box["width"] <= width and box["height"] > 250, f"the {name} figure is {box}"
+    assert not v.console_errors and not v.failed_requests and not v.external_requests, v
+
+
+def test_interactive_figure_scripts_only_where_needed():
+    """figures.js, and the explorer's port it uses, are on the three lessons with a figure; the
+    explorer's own script only on the explorer; neither on other pages."""
+
+    def assets(page_path):
+        html = (SITE / page_path).read_text(encoding="utf-8")
+        return {
+            a
+            for a in ("figures/figures.js", "explorer/schedules.js", "explorer/explorer.js")
+            if f"_static/{a}" in html
+        }
+
+    for page_path in WIDGET_PAGES.values():
+        assert assets(page_path) == {"figures/figures.js", "explorer/schedules.js"}, page_path
+    assert assets(EXPLORER) == {"explorer/schedules.js", "explorer/explorer.js"}
+    assert assets("notebooks/01_gradient_descent.html") == set()
+
+
+@pytest.mark.parametrize("name", list(WIDGET_PAGES))
+def test_interactive_figure_cell_degrades_in_a_notebook(name):
+    """In Jupyter or Colab (no site script) the figure's cell shows one line saying that the
+    figure is interactive on the website: an HTML block with no script and no MyST directive."""
+    from html.parser import HTMLParser
+
+    import nbformat
+
+    nb = nbformat.read(BOOK_ROOT / WIDGET_PAGES[name].replace(".html", ".ipynb"), as_version=4)
+    cells = [c for c in nb.cells if f'data-lrw="{name}"' in c.source]
+    assert len(cells) == 1 and cells[0].cell_type == "markdown", f"{name}: {len(cells)} cells"
+    source = cells[0].source
+    assert "<script" not in source and "```" not in source and source.startswith('<div class="lrw"')
+
+    class Text(HTMLParser):
+        text = ""
+
+        def handle_data(self, data):
+            self.text += data
+
+    parser = Text()
+    parser.feed(source)
+    assert "interactive" in parser.text and len(parser.text.split()) < 40, parser.text
