@@ -130,10 +130,11 @@ def _name(devices, batch, accumulate, drop_last):
 def results(tmp_path_factory):
     """results[run name][rank]: what each process recorded, from one launch."""
     folder = tmp_path_factory.mktemp("ddp")
-    runs = [dict(name=_name(*c), devices=c[0], batch_size=c[1], accumulate=c[2], drop_last=c[3],
-                 epochs=EPOCHS, plateau=False, sync_dist=False) for c in COUNTS]
-    runs += [dict(name=f"plateau-sync{int(s)}", devices=2, batch_size=32, accumulate=1,
-                  drop_last=False, epochs=PLATEAU_EPOCHS, plateau=True, sync_dist=s)
+    runs = [{"name": _name(*c), "devices": c[0], "batch_size": c[1], "accumulate": c[2],
+             "drop_last": c[3], "epochs": EPOCHS, "plateau": False, "sync_dist": False}
+            for c in COUNTS]
+    runs += [{"name": f"plateau-sync{int(s)}", "devices": 2, "batch_size": 32, "accumulate": 1,
+              "drop_last": False, "epochs": PLATEAU_EPOCHS, "plateau": True, "sync_dist": s}
              for s in (True, False)]
     (folder / "train_ddp.py").write_text(SCRIPT)
     (folder / "runs.json").write_text(json.dumps(runs))
