@@ -209,7 +209,7 @@ with gamma 0.5
     check(f'seed claim {verdict}: "{says}"', holds, evidence=evidence, id=id)
 
 
-def glue(name: str, value: object, fmt: str = ".3g") -> str:
+def glue(name: str, value: object, fmt: str = ".3g") -> None:
     """Store ``value``, formatted, for the prose's ``{glue:text}`name``` role.
 
     In a Jupyter kernel with myst-nb installed (the book's environment) the text is glued
@@ -223,12 +223,11 @@ def glue(name: str, value: object, fmt: str = ".3g") -> str:
         fmt: a format spec for ``format(value, fmt)``: ``".3g"``, ``".1f"``, ``".0%"``;
             ``""`` for a string as it is.
 
-    Returns:
-        The glued text.
+    Returns nothing, so a cell may end with it (a returned value would be displayed by
+    nbval's kernel even after a ``;``).
 
     >>> glue("best_lr", 0.031622, ".2g")
     best_lr = 0.032
-    '0.032'
     """
     if not isinstance(name, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
         raise ValueError(f"name must be lowercase letters, digits, '_' or '-', got {name!r}")
@@ -244,9 +243,8 @@ def glue(name: str, value: object, fmt: str = ".3g") -> str:
             myst_glue = None
         if myst_glue is not None:
             myst_glue(name, text, display=False)
-            return text
+            return
     print(f"{name} = {text}")
-    return text
 
 
 def _in_kernel() -> bool:
