@@ -18,3 +18,4 @@ from . import claims
 from . import lm, scale
 from .lm import eval_lm, train_lm
 from .scale import total_steps
+from .sharpness import sharpness
