@@ -7,7 +7,7 @@ Hessian, by power iteration on Hessian-vector products
 ``H v = d/dw (grad L(w) . v)`` computed with :func:`torch.autograd.grad`.
 """
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -30,7 +30,7 @@ def _normalized(vs):
 
 
 def _power_iteration(hvp, v, iters, shift=0.0):
-    """Power iteration on ``H - shift*I``: its eigenvalue of largest magnitude (Rayleigh quotient)."""
+    """Power iteration on ``H - shift*I``: its eigenvalue of largest magnitude (Rayleigh)."""
     value = 0.0
     for _ in range(iters):
         hv = [h - shift * x for h, x in zip(hvp(v), v)]
