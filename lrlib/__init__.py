@@ -41,3 +41,4 @@ def __getattr__(name):
 
         return importlib.import_module(".plot", __name__)
     raise AttributeError(f"module 'lrlib' has no attribute {name!r}")
+from .sharpness import sharpness
