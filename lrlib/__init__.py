@@ -8,6 +8,7 @@ from .compare import compare
 from .finder import lr_range_test
 from .lm import eval_lm, train_lm
 from .scale import total_steps
+from .sharpness import sharpness
 from .schedulers import (
     ChainedScheduler,
     ConstantLR,
@@ -41,4 +42,3 @@ def __getattr__(name):
 
         return importlib.import_module(".plot", __name__)
     raise AttributeError(f"module 'lrlib' has no attribute {name!r}")
-from .sharpness import sharpness
