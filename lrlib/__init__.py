@@ -8,7 +8,6 @@ from .compare import compare
 from .finder import lr_range_test
 from .lm import eval_lm, train_lm
 from .scale import total_steps
-from .sharpness import sharpness
 from .schedulers import (
     ChainedScheduler,
     ConstantLR,
@@ -31,6 +30,7 @@ from .schedulers import (
     WarmupStableDecayLR,
     preview,
 )
+from .sharpness import sharpness
 from .train import History, Sweep, evaluate, fit, fit_seeds, sweep
 from .utils import device, seed_everything
 

@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from .models import _positive_int
-from .train import _check_seed
+from . import _checks
 
 __all__ = ["sharpness"]
 
@@ -84,8 +83,8 @@ def sharpness(
         raise TypeError(f"loss_fn must be callable, got {loss_fn!r}")
     if not isinstance(batch, (tuple, list)) or len(batch) != 2:
         raise TypeError(f"batch must be a pair (x, y), got {type(batch).__name__}")
-    iters = _positive_int("iters", iters)
-    seed = _check_seed("seed", seed)
+    iters = _checks.positive_int("iters", iters)
+    seed = _checks.seed("seed", seed)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("model has no parameter that requires a gradient")
