@@ -566,7 +566,6 @@ def test_errata_disagreeing_with_a_lesson_is_caught(tmp_path, breakage):
 # Remove an entry as soon as its lesson calls lrlib instead.
 TEMPORARY_HELPERS = {
     "warmup_cosine": "becomes lrlib.WarmupCosineLR (branch sched-modern)",
-    "wsd": "becomes lrlib.WarmupStableDecayLR (branch sched-modern)",
 }
 
 

@@ -478,8 +478,6 @@ CLAIMS_NOT_YET_CONVERTED = (
     "15_cyclic_lr",
     "20_warmup",
     "21_warm_restarts",
-    "22_one_cycle",
-    "23_decay_to_end",
     "24_lr_range_test",
     "26_adaptive_optimizers",
     "30_schedulers_in_practice",
