@@ -476,10 +476,8 @@ CLAIMS_NOT_YET_CONVERTED = (
     "13_reduce_lr_on_plateau",
     "14_cosine_annealing_lr",
     "15_cyclic_lr",
-    "20_warmup",
     "21_warm_restarts",
     "24_lr_range_test",
-    "26_adaptive_optimizers",
     "30_schedulers_in_practice",
 )
 ERRATA = ROOT / "book" / "errata.md"
