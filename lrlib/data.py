@@ -317,7 +317,8 @@ class Text:
 
     ``vocab`` is the string of the corpus's distinct characters in sorted order
     (id ``i`` is ``vocab[i]``); ``block`` the length of the windows that
-    :meth:`batch` draws; ``seed`` the default seed of :meth:`batches`.
+    :meth:`batch` draws; ``seed`` the default seed of :meth:`batches`; ``name``
+    names the corpus.
     """
 
     train: torch.Tensor
@@ -392,7 +393,7 @@ class Text:
     ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
         """An endless iterator of :meth:`batch` draws from one generator seeded with ``seed``.
 
-        ``seed=None`` uses :attr:`seed`; the same seed gives the same batches.
+        ``seed=None`` uses the field ``seed``; the same seed gives the same batches.
         """
         seed = self.seed if seed is None else seed
         _checks.seed("seed", seed)
@@ -445,7 +446,7 @@ def text(block: int = 64, val_fraction: float = 0.1, seed: int = 0) -> Text:
     and operators, about 465,000 characters of English and code in Python
     3.11) are joined in sorted-key order; the last ``val_fraction`` of the
     characters is the validation split, the rest train. The exact text comes
-    with the Python version, so :attr:`Text.name` names it.
+    with the Python version, so ``Text.name`` names it.
 
     Args:
         block: length of the windows :meth:`Text.batch` draws (the context length).

@@ -1128,7 +1128,7 @@ class SequentialLR(_torch.SequentialLR):
         )
 
     def load_state_dict(self, state_dict):
-        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        """Load a state from ``state_dict()``; warns if the optimizer's lrs disagree with it."""
         _load_composite(self, super().load_state_dict, state_dict)
 
 
@@ -1149,7 +1149,7 @@ class ChainedScheduler(_torch.ChainedScheduler):
         super().__init__(list(schedulers), optimizer)
 
     def load_state_dict(self, state_dict):
-        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        """Load a state from ``state_dict()``; warns if the optimizer's lrs disagree with it."""
         _load_composite(self, super().load_state_dict, state_dict)
 
 

@@ -2,7 +2,7 @@
 :func:`sweep` for a grid of learning rates x seeds at once.
 
 All three train a classifier with cross-entropy on the in-memory tensors of
-:mod:`lrlib.data`, through one loop (:func:`_train`): a run is a set of
+:mod:`lrlib.data`, through one loop (``_train``): a run is a set of
 members (one for ``fit``), each with its own shuffle. A batch is drawn by
 indexing tensors that already sit on the device with a shuffled index (no
 DataLoader, no per-sample Python). Each step is: forward, loss, backward,
@@ -759,7 +759,7 @@ def fit_seeds(
     sched, step_every, seed=seed)`` with the objects the factories build (to
     float rounding: losses within 1e-5), including its own shuffling. The
     seeds' weights are stacked and trained as one batched model (see
-    :mod:`lrlib._batched`). An elementwise optimizer (SGD, Adam, AdamW,
+    ``lrlib._batched``). An elementwise optimizer (SGD, Adam, AdamW,
     RMSprop, ...) with a schedule that depends on the step only is one
     optimizer over the stacked weights; ``ReduceLROnPlateau`` or any other
     optimizer gets one instance per seed over views of them. Models with
@@ -863,7 +863,7 @@ def sweep(
     and scheduler objects, which set its lr (and momentum or betas) at every
     step; the update itself (SGD with momentum, Adam or AdamW, torch's
     formulas) is applied to all members' stacked weights at once, each with
-    its own numbers (see :class:`lrlib._batched.BatchedUpdate`).
+    its own numbers (see ``lrlib._batched.BatchedUpdate``).
 
     Args:
         make_model: ``make_model(seed)`` builds a seed's model (the same one for every lr).

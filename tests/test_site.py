@@ -586,19 +586,20 @@ def test_explorer_port_equals_lrlib(explorer):
 
 _SET_CONTROLS = """([seed]) => {
   // Set every control of the scheduler's parameters to a random value within its slider's
-  // range, as a reader would; the parts' and lr_lambda's selects first (they rebuild the rest).
+  // range, as a reader would; first the menus that rebuild the rest: the parts' and
+  // lr_lambda's selects, and which of two exclusive parameters is given (one-of).
   let s = seed;
   const rand = () => { s = (s * 16807) % 2147483647; return (s - 1) / 2147483646; };
   const box = document.querySelector('.lrx-main');
   const fire = (e, v) => { e.value = v; e.dispatchEvent(new Event('change', {bubbles: true})); };
-  for (let i = 0; i < 3; i += 1) {
-    const sel = [...box.querySelectorAll('select[data-type=part]')][i];
+  for (let i = 0; i < 6; i += 1) {
+    const sel = [...box.querySelectorAll('select[data-type=part], select[data-type=one-of]')][i];
     if (sel) fire(sel, sel.options[Math.floor(rand() * sel.options.length)].value);
   }
   const set = {};
   for (const e of box.querySelectorAll('[data-path]')) {
     const path = e.dataset.path, type = e.dataset.type;
-    if (type === 'part' || path.endsWith(':none')) continue;
+    if (type === 'part' || type === 'one-of' || path.endsWith(':none')) continue;
     if (e.type === 'checkbox') { e.checked = rand() < 0.5; e.dispatchEvent(new Event('change')); set[path] = e.checked; }
     else if (e.tagName === 'SELECT') { const v = e.options[Math.floor(rand() * e.options.length)].value; fire(e, v); set[path] = v; }
     else if (type === 'int list') {  // as many milestones as shown, increasing
