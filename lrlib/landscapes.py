@@ -27,9 +27,6 @@ __all__ = [
     "descend",
 ]
 
-STOP_REASONS = ("max_iters", "small_step", "diverged")
-
-
 @dataclass(frozen=True, eq=False)
 class Surface:
     """A loss surface ``f`` of ``dim`` (1 or 2) variables with its exact gradient.

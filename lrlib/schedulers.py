@@ -252,7 +252,7 @@ class _Schedule(LRScheduler):
             values = compute()
         finally:
             self._get_lr_called_within_step = False
-        # inline, not _set_group/_group_values: this runs at every step of every scheduler
+        # inline, not _set_group: this runs at every step of every scheduler
         groups = self.optimizer.param_groups
         for group, lr in zip(groups, values):
             if isinstance(group["lr"], torch.Tensor):
@@ -583,13 +583,6 @@ def _set_group(group, key, value):
         group[key] = value
 
 
-def _group_values(optimizer, key):
-    return [
-        g[key].clone() if isinstance(g[key], torch.Tensor) else g[key]
-        for g in optimizer.param_groups
-    ]
-
-
 # --- cycles ------------------------------------------------------------------------------
 
 
@@ -688,7 +681,6 @@ class CyclicLR(_Schedule):
                 _set_group(group, "lr", lr)
         if self.cycle_momentum:
             self._momentum_key = _momentum_key("CyclicLR", optimizer)
-            self.use_beta1 = self._momentum_key == "betas"
             self.base_momentums, self.max_momentums = _check_momentum_bounds(
                 optimizer, base_momentum, max_momentum
             )
@@ -827,7 +819,6 @@ class OneCycleLR(_Schedule):
         self.cycle_momentum = _check_bool("cycle_momentum", cycle_momentum)
         if self.cycle_momentum:
             self._momentum_key = _momentum_key("OneCycleLR", optimizer)
-            self.use_beta1 = self._momentum_key == "betas"
             base_momentums, max_momentums = _check_momentum_bounds(
                 optimizer, base_momentum, max_momentum
             )
