@@ -194,7 +194,7 @@ def resolve_device(device, model):
 
 
 def model_output(model, X, n_classes, at_least=False):
-    """The model maps a batch of X to (batch, n_classes) logits; at least n_classes with at_least."""
+    """The model maps a batch of X to (batch, n_classes) logits (at least n_classes: at_least)."""
     first = next(model.parameters(), None)
     x = X[:2] if first is None else X[:2].to(first.device)
     was_training = model.training

@@ -24,7 +24,7 @@ import platform
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 import torch
@@ -370,7 +370,7 @@ class Text:
 
     def batch(
         self, batch_size: int, generator: Optional[torch.Generator] = None, split: str = "train"
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``batch_size`` random windows: ``(x, y)``, each of shape ``(batch_size, block)``.
 
         ``x[b]`` is ``block`` consecutive characters of ``split`` and ``y[b]``
@@ -390,7 +390,7 @@ class Text:
 
     def batches(
         self, batch_size: int, seed: Optional[int] = None, split: str = "train"
-    ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """An endless iterator of :meth:`batch` draws from one generator seeded with ``seed``.
 
         ``seed=None`` uses the field ``seed``; the same seed gives the same batches.
@@ -401,7 +401,7 @@ class Text:
         while True:
             yield self.batch(batch_size, generator, split)
 
-    def windows(self, split: str = "val") -> Tuple[torch.Tensor, torch.Tensor]:
+    def windows(self, split: str = "val") -> tuple[torch.Tensor, torch.Tensor]:
         """Every non-overlapping full window of ``split`` in order: ``(x, y)``, each ``(n, block)``.
 
         The deterministic set of windows on which :func:`lrlib.lm.eval_lm`

@@ -27,6 +27,7 @@ __all__ = [
     "descend",
 ]
 
+
 @dataclass(frozen=True, eq=False)
 class Surface:
     """A loss surface ``f`` of ``dim`` (1 or 2) variables with its exact gradient.

@@ -330,8 +330,8 @@ def landscape(surface, descents=None, *, levels=30, title=None):
     """A surface with gradient-descent paths on it: contour lines for 2-D, the curve for 1-D.
 
     ``descents``: a :class:`lrlib.landscapes.Descent`, a list of them, a
-    dict label -> Descent, or None for the surface alone. Minima are marked with stars, saddles with crosses;
-    each path starts at a circle and ends at a square.
+    dict label -> Descent, or None for the surface alone. Minima are marked with
+    stars, saddles with crosses; each path starts at a circle and ends at a square.
     """
     from .landscapes import Surface
 

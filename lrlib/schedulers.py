@@ -58,7 +58,8 @@ def _check_optimizer(optimizer):
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
             f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__} "
-            f"{_describe(optimizer)}; build one first, e.g. torch.optim.SGD(model.parameters(), lr=0.1)"
+            f"{_describe(optimizer)}; build one first, "
+            f"e.g. torch.optim.SGD(model.parameters(), lr=0.1)"
         )
     return optimizer
 
@@ -129,7 +130,7 @@ def _per_group(name, optimizer, value, **limits):
 
 
 def _check_last_epoch(last_epoch, optimizer):
-    """last_epoch is -1 (a new schedule) or the step to resume from, which needs the optimizer's saved state."""
+    """last_epoch: -1 (a new schedule) or the step to resume from (needs the optimizer's state)."""
     last_epoch = _check_int("last_epoch", last_epoch, -1)
     if last_epoch != -1:
         for i, group in enumerate(optimizer.param_groups):
@@ -220,7 +221,7 @@ def _warn_if_resumed_lrs_differ(scheduler, state):
 
 
 class _Schedule(LRScheduler):
-    """Base of lrlib's schedulers: torch's LRScheduler with a leaner ``step()`` of the same behaviour.
+    """Base of lrlib's schedulers: torch's LRScheduler with a leaner ``step()``, same behaviour.
 
     ``step()`` warns, as torch's does, when it is called before ``optimizer.step()``;
     it then asks :meth:`get_lr` (or the closed form, for ``step(epoch)``) for the new
@@ -410,7 +411,10 @@ class MultiplicativeLR(_LambdaState, _Schedule):
 
 
 class StepLR(_Schedule):
-    """Multiply the lr by ``gamma`` every ``step_size`` steps: ``lr = base_lr * gamma ** (t // step_size)``."""
+    """Multiply the lr by ``gamma`` every ``step_size`` steps.
+
+    ``lr = base_lr * gamma ** (t // step_size)``.
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -498,9 +502,10 @@ class ExponentialLR(_Schedule):
 
 
 class CosineAnnealingLR(_Schedule):
-    """Cosine from base_lr to eta_min over T_max steps: ``eta_min + (base_lr - eta_min)(1 + cos(pi t / T_max)) / 2``.
+    """Cosine from base_lr to eta_min over T_max steps.
 
-    Stepped past T_max it keeps following the cosine and climbs back towards base_lr.
+    ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2``. Stepped past
+    T_max it keeps following the cosine and climbs back towards base_lr.
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
@@ -721,7 +726,7 @@ class CyclicLR(_Schedule):
         return fn(x)
 
     def state_dict(self):
-        """The scheduler's state; a custom scale_fn is saved only as its ``__dict__`` (as torch does)."""
+        """The scheduler's state; a custom scale_fn is saved as its ``__dict__`` (as torch does)."""
         state = super().state_dict()
         state.pop("_scale_fn_ref", None)  # a function of mode: rebuilt on loading
         fn = state.pop("_scale_fn_custom")
@@ -731,7 +736,7 @@ class CyclicLR(_Schedule):
         return state
 
     def load_state_dict(self, state_dict):
-        """Load a state from :meth:`state_dict`; a custom scale_fn object gets its ``__dict__`` back."""
+        """Load a state from :meth:`state_dict`; a custom scale_fn gets its ``__dict__`` back."""
         state = dict(state_dict)
         fn_state = state.pop("_scale_fn_custom", None)
         _warn_if_resumed_lrs_differ(self, state)
@@ -742,7 +747,7 @@ class CyclicLR(_Schedule):
 
 
 class OneCycleLR(_Schedule):
-    """The 1cycle policy (Smith and Topin, 2019): warm up to max_lr, then anneal far below the start.
+    """The 1cycle policy (Smith and Topin, 2019): up to max_lr, then anneal far below the start.
 
     The lr starts at ``max_lr / div_factor``, reaches ``max_lr`` after ``pct_start`` of
     ``total_steps`` and ends at ``initial_lr / final_div_factor``; see
@@ -869,7 +874,7 @@ class OneCycleLR(_Schedule):
 
 
 class LinearLR(_Schedule):
-    """Scale the lr by a factor moving linearly from start_factor to end_factor over total_iters steps.
+    """Scale the lr by a factor going linearly from start_factor to end_factor in total_iters steps.
 
     ``lr = base_lr * (start + (end - start) * min(t, total_iters) / total_iters)``.
     """
@@ -937,7 +942,10 @@ class ConstantLR(_Schedule):
 
 
 class PolynomialLR(_Schedule):
-    """Decay to 0 at total_iters: ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``."""
+    """Decay to 0 at total_iters.
+
+    ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``.
+    """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -963,7 +971,7 @@ class PolynomialLR(_Schedule):
 
 
 class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
-    """Multiply the lr by ``factor`` once the metric has not improved for more than ``patience`` steps.
+    """Multiply the lr by ``factor`` once the metric has not improved for over ``patience`` steps.
 
     Step it with the metric: ``scheduler.step(val_loss)``. "Improved" means beating the
     best value by the threshold (:func:`lrlib.schedules.plateau_improved`); the cut is
@@ -1008,7 +1016,7 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
         )
 
     def step(self, metrics, epoch=None):
-        """Record this step's metric (e.g. the validation loss) and cut the lr if it has plateaued."""
+        """Record this step's metric (e.g. the validation loss); cut the lr if it has plateaued."""
         try:
             current = float(metrics)
         except (TypeError, ValueError):
@@ -1124,7 +1132,10 @@ class SequentialLR(_torch.SequentialLR):
 
 
 class ChainedScheduler(_torch.ChainedScheduler):
-    """Step several chainable schedulers together; their factors multiply (e.g. a constant factor and a decay)."""
+    """Step several chainable schedulers together; their factors multiply.
+
+    For example a constant factor and a decay.
+    """
 
     def __init__(self, schedulers, optimizer=None):
         if (

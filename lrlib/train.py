@@ -197,7 +197,7 @@ class Runs(list):
             return np.nanstd(self.stack(key), axis=0)
 
     def final(self, digits=4):
-        """Mean and standard deviation over seeds of the last epoch's numbers, rounded, as a dict."""
+        """Mean and standard deviation over seeds of the last epoch's numbers, rounded: a dict."""
         out = {}
         for key in ("train_loss", "val_loss", "val_acc"):
             last = [getattr(h, key)[-1] for h in self if getattr(h, key)]
@@ -854,7 +854,7 @@ def sweep(
     device=None,
     progress: bool = True,
 ) -> "Sweep":
-    """Train every (learning rate, seed) pair at once, as one batched model; return a :class:`Sweep`.
+    """Train every (learning rate, seed) pair at once, as one batched model: a :class:`Sweep`.
 
     Each member's history equals ``fit(model, opt, data, epochs, batch_size,
     sched, step_every, seed=seed)`` with ``model = make_model(seed)``, ``opt =
