@@ -746,6 +746,49 @@ class CyclicLR(_Schedule):
         self._init_scale_fn()
 
 
+def _one_cycle_total_steps(total_steps, epochs, steps_per_epoch):
+    """OneCycleLR's length: total_steps, or epochs * steps_per_epoch (both given: they agree)."""
+    if epochs is not None or steps_per_epoch is not None:
+        if epochs is None or steps_per_epoch is None:
+            missing = "epochs" if epochs is None else "steps_per_epoch"
+            raise ValueError(
+                f"OneCycleLR needs both epochs and steps_per_epoch, got {missing}=None"
+            )
+        epochs = _check_int("epochs", epochs, 1)
+        steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
+    if total_steps is not None:
+        total_steps = _check_int("total_steps", total_steps, 1)
+        if epochs is not None and total_steps != epochs * steps_per_epoch:
+            raise ValueError(
+                f"total_steps={total_steps} disagrees with epochs * steps_per_epoch "
+                f"= {epochs} * {steps_per_epoch} = {epochs * steps_per_epoch}; "
+                f"give one or the other"
+            )
+        return total_steps
+    if epochs is not None:
+        return epochs * steps_per_epoch
+    raise ValueError(
+        "OneCycleLR needs total_steps, or epochs and steps_per_epoch; "
+        "got total_steps=None, epochs=None, steps_per_epoch=None"
+    )
+
+
+def _one_cycle_phases(total_steps, pct_start, three_phase):
+    """The phases of :func:`lrlib.schedules.one_cycle_phases`; each must hold a step."""
+    phases = schedules.one_cycle_phases(total_steps, pct_start, three_phase)
+    start = 0.0
+    for end, _, _ in phases:
+        if end <= start:
+            raise ValueError(
+                f"pct_start={_describe(pct_start)} with total_steps={total_steps} leaves "
+                f"a phase of the cycle with no steps (phases end at steps "
+                f"{', '.join(f'{p[0]:.4g}' for p in phases)}); "
+                f"raise total_steps or move pct_start towards 0.5"
+            )
+        start = end
+    return phases
+
+
 class OneCycleLR(_Schedule):
     """The 1cycle policy (Smith and Topin, 2019): up to max_lr, then anneal far below the start.
 
@@ -772,43 +815,10 @@ class OneCycleLR(_Schedule):
         last_epoch=-1,
     ):
         _check_optimizer(optimizer)
-        if epochs is not None or steps_per_epoch is not None:
-            if epochs is None or steps_per_epoch is None:
-                missing = "epochs" if epochs is None else "steps_per_epoch"
-                raise ValueError(
-                    f"OneCycleLR needs both epochs and steps_per_epoch, got {missing}=None"
-                )
-            epochs = _check_int("epochs", epochs, 1)
-            steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
-        if total_steps is not None:
-            total_steps = _check_int("total_steps", total_steps, 1)
-            if epochs is not None and total_steps != epochs * steps_per_epoch:
-                raise ValueError(
-                    f"total_steps={total_steps} disagrees with epochs * steps_per_epoch "
-                    f"= {epochs} * {steps_per_epoch} = {epochs * steps_per_epoch}; "
-                    f"give one or the other"
-                )
-            self.total_steps = total_steps
-        elif epochs is not None:
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError(
-                "OneCycleLR needs total_steps, or epochs and steps_per_epoch; "
-                "got total_steps=None, epochs=None, steps_per_epoch=None"
-            )
+        self.total_steps = _one_cycle_total_steps(total_steps, epochs, steps_per_epoch)
         self.pct_start = _check_real("pct_start", pct_start, low=0.0, high=1.0)
         self.three_phase = _check_bool("three_phase", three_phase)
-        self._phases = schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)
-        start = 0.0
-        for end, _, _ in self._phases:
-            if end <= start:
-                raise ValueError(
-                    f"pct_start={_describe(pct_start)} with total_steps={self.total_steps} leaves "
-                    f"a phase of the cycle with no steps (phases end at steps "
-                    f"{', '.join(f'{p[0]:.4g}' for p in self._phases)}); "
-                    f"raise total_steps or move pct_start towards 0.5"
-                )
-            start = end
+        self._phases = _one_cycle_phases(self.total_steps, pct_start, three_phase)
         self._anneal_func_type = _check_choice(
             "anneal_strategy", anneal_strategy, ("cos", "linear")
         )
