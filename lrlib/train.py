@@ -891,7 +891,7 @@ def sweep(
         _checks.callable_(name, factory)
     if make_scheduler is not None:
         _checks.callable_("make_scheduler", make_scheduler)
-    lrs = _check_lrs(lrs)
+    lrs = _checks.lrs(lrs)
     epochs, batch_size = _check_loop(epochs, batch_size, step_every, progress)
     seeds = _checks.seeds(seeds)
     splits = _checks.as_splits(data)
@@ -924,18 +924,3 @@ def sweep(
         f"sweep {len(lrs)} lrs x {len(seeds)} seeds",
     )
     return Sweep(lrs, seeds, hists, models)
-
-
-def _check_lrs(lrs):
-    if isinstance(lrs, (int, float)):
-        raise TypeError(f"lrs must be a list of learning rates, got the number {lrs!r}")
-    try:
-        lrs = list(lrs)
-    except TypeError:
-        raise TypeError(f"lrs must be a list of learning rates, got {lrs!r}") from None
-    if not lrs:
-        raise ValueError("lrs must not be empty")
-    lrs = [_checks.real("each lr in lrs", v, 0, text="a finite number > 0") for v in lrs]
-    if not all(math.isfinite(v) for v in lrs):
-        raise ValueError(f"each lr in lrs must be a finite number > 0, got {lrs}")
-    return lrs
