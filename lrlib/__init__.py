@@ -36,7 +36,10 @@ from .utils import device, seed_everything
 
 
 def __getattr__(name):
-    """Import ``lrlib.plot`` (and with it matplotlib's pyplot) on first use, not at ``import lrlib``."""
+    """Import ``lrlib.plot`` (and with it matplotlib's pyplot) on first use.
+
+    Not at ``import lrlib``: a library user who never plots never imports pyplot.
+    """
     if name == "plot":
         import importlib
 

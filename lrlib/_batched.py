@@ -190,7 +190,28 @@ class SharedUpdate:
         self.stepper.after_epoch(None)
 
 
-class PerMemberUpdate:
+class _MemberOptimizers:
+    """What the updates with an optimizer and a scheduler stepper per member share.
+
+    A subclass sets ``params`` (the stacked weights), ``optimizers`` and ``steppers``.
+    """
+
+    def lrs(self):
+        return [float(o.param_groups[0]["lr"]) for o in self.optimizers]
+
+    def _backward(self, losses):
+        """The stacked weights' gradients of every member's loss, from none."""
+        for p in self.params.values():
+            p.grad = None
+        losses.sum().backward()
+
+    def end_epoch(self, val_losses, alive):
+        for i, stepper in enumerate(self.steppers):
+            if alive[i]:
+                stepper.after_epoch(None if val_losses is None else val_losses[i])
+
+
+class PerMemberUpdate(_MemberOptimizers):
     """One torch optimizer per member over views of the stacked weights."""
 
     def __init__(self, stacked, make_optimizer, make_stepper, check):
@@ -204,13 +225,8 @@ class PerMemberUpdate:
             self.steppers.append(make_stepper(optimizer))
             self.views.append(dict(model.named_parameters()))
 
-    def lrs(self):
-        return [float(o.param_groups[0]["lr"]) for o in self.optimizers]
-
     def apply(self, losses, alive):
-        for p in self.params.values():
-            p.grad = None
-        losses.sum().backward()
+        self._backward(losses)
         for i, optimizer in enumerate(self.optimizers):
             if not alive[i]:
                 continue
@@ -219,11 +235,6 @@ class PerMemberUpdate:
                 view.grad = None if grad is None else grad[i]
             optimizer.step()
             self.steppers[i].after_batch()
-
-    def end_epoch(self, val_losses, alive):
-        for i, stepper in enumerate(self.steppers):
-            if alive[i]:
-                stepper.after_epoch(None if val_losses is None else val_losses[i])
 
 
 # --------------------------------------------------------------------------- batched optimizers
@@ -261,7 +272,7 @@ def _runs(rows):
     return out
 
 
-class BatchedUpdate:
+class BatchedUpdate(_MemberOptimizers):
     """SGD, Adam or AdamW over the stacked weights, with each member's own numbers.
 
     ``optimizers``: one torch optimizer per member, built on the member's own
@@ -306,13 +317,8 @@ class BatchedUpdate:
         self.state = {}
         self.t = 0
 
-    def lrs(self):
-        return [float(o.param_groups[0]["lr"]) for o in self.optimizers]
-
     def apply(self, losses, alive):
-        for p in self.params.values():
-            p.grad = None
-        losses.sum().backward()
+        self._backward(losses)
         self.t += 1
         with torch.no_grad():
             for g, names in enumerate(self.names):
@@ -380,8 +386,3 @@ class BatchedUpdate:
             eps=group["eps"],
             maximize=False,
         )
-
-    def end_epoch(self, val_losses, alive):
-        for i, stepper in enumerate(self.steppers):
-            if alive[i]:
-                stepper.after_epoch(None if val_losses is None else val_losses[i])

@@ -92,19 +92,38 @@ def seed(name, value):
     return int(value)
 
 
-def seeds(value):
-    """A non-empty list of distinct seeds (``range(5)``, a list of ints) as a list of ints."""
-    if _is_int(value):
-        raise TypeError(f"seeds must be a list of ints such as range(5), got the int {value!r}")
+def _nonempty_list(name, value, what):
+    """``value`` (any iterable but a single number) as a non-empty list; ``what`` it must be."""
+    if isinstance(value, numbers.Number):
+        raise TypeError(f"{name} must be {what}, got the number {value!r}")
     try:
         value = list(value)
     except TypeError:
-        raise TypeError(f"seeds must be a list of ints such as range(5), got {value!r}") from None
+        raise TypeError(f"{name} must be {what}, got {value!r}") from None
     if not value:
-        raise ValueError("seeds must not be empty")
+        raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def seeds(value):
+    """A non-empty list of distinct seeds (``range(5)``, a list of ints) as a list of ints."""
+    value = _nonempty_list("seeds", value, "a list of ints such as range(5)")
     value = [seed("each seed in seeds", s) for s in value]
     if len(set(value)) != len(value):
         raise ValueError(f"seeds must be distinct, got {value}")
+    return value
+
+
+def lrs(value):
+    """A non-empty list of finite learning rates > 0 as a list of floats.
+
+    >>> lrs((0.1, 1))
+    [0.1, 1.0]
+    """
+    value = _nonempty_list("lrs", value, "a list of learning rates")
+    value = [real("each lr in lrs", v, 0, text="a finite number > 0") for v in value]
+    if not all(math.isfinite(v) for v in value):
+        raise ValueError(f"each lr in lrs must be a finite number > 0, got {value}")
     return value
 
 
@@ -194,7 +213,7 @@ def resolve_device(device, model):
 
 
 def model_output(model, X, n_classes, at_least=False):
-    """The model maps a batch of X to (batch, n_classes) logits; at least n_classes with at_least."""
+    """The model maps a batch of X to (batch, n_classes) logits (at least n_classes: at_least)."""
     first = next(model.parameters(), None)
     x = X[:2] if first is None else X[:2].to(first.device)
     was_training = model.training

@@ -24,7 +24,7 @@ import platform
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 import torch
@@ -317,7 +317,8 @@ class Text:
 
     ``vocab`` is the string of the corpus's distinct characters in sorted order
     (id ``i`` is ``vocab[i]``); ``block`` the length of the windows that
-    :meth:`batch` draws; ``seed`` the default seed of :meth:`batches`.
+    :meth:`batch` draws; ``seed`` the default seed of :meth:`batches`; ``name``
+    names the corpus.
     """
 
     train: torch.Tensor
@@ -369,7 +370,7 @@ class Text:
 
     def batch(
         self, batch_size: int, generator: Optional[torch.Generator] = None, split: str = "train"
-    ) -> Tuple[torch.Tensor, torch.Tensor]:
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``batch_size`` random windows: ``(x, y)``, each of shape ``(batch_size, block)``.
 
         ``x[b]`` is ``block`` consecutive characters of ``split`` and ``y[b]``
@@ -389,10 +390,10 @@ class Text:
 
     def batches(
         self, batch_size: int, seed: Optional[int] = None, split: str = "train"
-    ) -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """An endless iterator of :meth:`batch` draws from one generator seeded with ``seed``.
 
-        ``seed=None`` uses :attr:`seed`; the same seed gives the same batches.
+        ``seed=None`` uses the field ``seed``; the same seed gives the same batches.
         """
         seed = self.seed if seed is None else seed
         _checks.seed("seed", seed)
@@ -400,7 +401,7 @@ class Text:
         while True:
             yield self.batch(batch_size, generator, split)
 
-    def windows(self, split: str = "val") -> Tuple[torch.Tensor, torch.Tensor]:
+    def windows(self, split: str = "val") -> tuple[torch.Tensor, torch.Tensor]:
         """Every non-overlapping full window of ``split`` in order: ``(x, y)``, each ``(n, block)``.
 
         The deterministic set of windows on which :func:`lrlib.lm.eval_lm`
@@ -445,7 +446,7 @@ def text(block: int = 64, val_fraction: float = 0.1, seed: int = 0) -> Text:
     and operators, about 465,000 characters of English and code in Python
     3.11) are joined in sorted-key order; the last ``val_fraction`` of the
     characters is the validation split, the rest train. The exact text comes
-    with the Python version, so :attr:`Text.name` names it.
+    with the Python version, so ``Text.name`` names it.
 
     Args:
         block: length of the windows :meth:`Text.batch` draws (the context length).

@@ -94,7 +94,7 @@ def steepest_lr(lrs, losses):
 
 
 def valley_lr(lrs, losses):
-    """The lr halfway (on the log axis) through the longest stretch over which the loss keeps falling.
+    """The lr halfway (on the log axis) through the longest stretch where the loss keeps falling.
 
     The stretch is the longest strictly decreasing subsequence of ``losses``
     (not necessarily contiguous, so small bumps do not cut it). None when the

@@ -27,8 +27,6 @@ __all__ = [
     "descend",
 ]
 
-STOP_REASONS = ("max_iters", "small_step", "diverged")
-
 
 @dataclass(frozen=True, eq=False)
 class Surface:

@@ -118,6 +118,19 @@ def eval_lm(
     return float(total) / len(x)
 
 
+def _lm_step(model, optimizer, x, y, max_grad_norm):
+    """One optimizer step on the batch ``(x, y)``, unless its loss is not finite: the loss."""
+    loss = _lm_loss(model, x, y)
+    value = loss.item()
+    if math.isfinite(value):
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if max_grad_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+    return value
+
+
 def train_lm(
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
@@ -177,12 +190,10 @@ def train_lm(
     batch_size = _checks.positive_int("batch_size", batch_size)
     seed = _checks.seed("seed", seed)
     eval_every = steps if eval_every is None else _checks.positive_int("eval_every", eval_every)
-    if max_grad_norm is not None and not (
-        isinstance(max_grad_norm, (int, float))
-        and not isinstance(max_grad_norm, bool)
-        and max_grad_norm > 0
-    ):
-        raise ValueError(f"max_grad_norm must be a positive number or None, got {max_grad_norm!r}")
+    if max_grad_norm is not None:
+        max_grad_norm = _checks.real(
+            "max_grad_norm", max_grad_norm, low=0.0, text="a positive number or None"
+        )
     dev = _checks.resolve_device(device, model)
     model.to(dev)
     _checks.optimizer_state_device(optimizer)
@@ -197,16 +208,10 @@ def train_lm(
                 model.train()
                 x, y = next(batches)
                 hist.lr.append(float(optimizer.param_groups[0]["lr"]))
-                loss = _lm_loss(model, x, y)
-                hist.step_loss.append(loss.item())
+                hist.step_loss.append(_lm_step(model, optimizer, x, y, max_grad_norm))
                 if not math.isfinite(hist.step_loss[-1]):
                     hist.diverged = step - 1
                     break
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if max_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-                optimizer.step()
                 if scheduler is not None and not plateau:
                     scheduler.step()
                 if step % eval_every == 0 or step == steps:

@@ -53,7 +53,7 @@ def _build(seed, make):
 
 
 def mlp(in_features, n_classes, hidden=(128,), activation="relu", seed=0):
-    """A multilayer perceptron: ``Linear -> activation`` for each width in ``hidden``, then ``Linear``.
+    """A multilayer perceptron: ``Linear -> activation`` per width in ``hidden``, then ``Linear``.
 
     ``mlp(64, 10, hidden=(128,))`` is 64 -> 128 -> ReLU -> 10, torch's default
     initialisation drawn from ``seed`` (``None``: from torch's global RNG).

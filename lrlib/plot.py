@@ -171,6 +171,62 @@ def _histories(history):
     )
 
 
+def _training_run(ax, lr_ax, h, label, color, metric):
+    """Draw one run of :func:`training`: its curves on ``ax``, its lr on ``lr_ax`` (or None)."""
+    name = "" if label is None else f"{label}: "
+    per_step = np.arange(1, len(h.step_loss) + 1) / max(h.steps_per_epoch, 1)
+    epochs = np.arange(1, h.epochs + 1)
+    if metric == "loss":
+        ax.plot(per_step, h.step_loss, color=color, alpha=0.25, linewidth=0.8)
+        ax.plot(
+            epochs,
+            h.train_loss,
+            color=color,
+            marker="o",
+            markersize=3,
+            label=f"{name}train",
+        )
+        if h.val_loss:
+            ax.plot(
+                epochs,
+                h.val_loss,
+                color=color,
+                linestyle=":",
+                marker="s",
+                markersize=3,
+                label=f"{name}validation",
+            )
+    else:
+        ax.plot(
+            epochs,
+            h.val_acc,
+            color=color,
+            marker="o",
+            markersize=3,
+            label=label if label is not None else "validation",
+        )
+    if lr_ax is not None:
+        _steps(
+            lr_ax,
+            np.asarray(h.lr, dtype=float),
+            max(h.steps_per_epoch, 1),
+            color=color,
+            linestyle="--",
+            linewidth=1.0,
+            alpha=0.8,
+        )
+    if h.diverged:
+        ax.axvline(per_step[h.diverged.step], color=color, linewidth=0.8)
+        ax.annotate(
+            f"diverged (lr={h.diverged.lr:.3g})",
+            (per_step[h.diverged.step], 0.95),
+            xycoords=("data", "axes fraction"),
+            ha="right",
+            fontsize=8,
+            color=color,
+        )
+
+
 def training(history, *, metric="loss", lr=True, title=None):
     """Training curves against epochs, with the lr on a second axis.
 
@@ -192,59 +248,7 @@ def training(history, *, metric="loss", lr=True, title=None):
             lr_ax.grid(False)
             lr_ax.set_ylabel("learning rate")
         for k, (label, h) in enumerate(runs.items()):
-            color = PALETTE[k % len(PALETTE)]
-            name = "" if label is None else f"{label}: "
-            per_step = np.arange(1, len(h.step_loss) + 1) / max(h.steps_per_epoch, 1)
-            epochs = np.arange(1, h.epochs + 1)
-            if metric == "loss":
-                ax.plot(per_step, h.step_loss, color=color, alpha=0.25, linewidth=0.8)
-                ax.plot(
-                    epochs,
-                    h.train_loss,
-                    color=color,
-                    marker="o",
-                    markersize=3,
-                    label=f"{name}train",
-                )
-                if h.val_loss:
-                    ax.plot(
-                        epochs,
-                        h.val_loss,
-                        color=color,
-                        linestyle=":",
-                        marker="s",
-                        markersize=3,
-                        label=f"{name}validation",
-                    )
-            else:
-                ax.plot(
-                    epochs,
-                    h.val_acc,
-                    color=color,
-                    marker="o",
-                    markersize=3,
-                    label=label if label is not None else "validation",
-                )
-            if lr_ax is not None:
-                _steps(
-                    lr_ax,
-                    np.asarray(h.lr, dtype=float),
-                    max(h.steps_per_epoch, 1),
-                    color=color,
-                    linestyle="--",
-                    linewidth=1.0,
-                    alpha=0.8,
-                )
-            if h.diverged:
-                ax.axvline(per_step[h.diverged.step], color=color, linewidth=0.8)
-                ax.annotate(
-                    f"diverged (lr={h.diverged.lr:.3g})",
-                    (per_step[h.diverged.step], 0.95),
-                    xycoords=("data", "axes fraction"),
-                    ha="right",
-                    fontsize=8,
-                    color=color,
-                )
+            _training_run(ax, lr_ax, h, label, PALETTE[k % len(PALETTE)], metric)
         ax.legend(loc="best")
     return fig
 
@@ -326,12 +330,71 @@ def _descents(descents):
     return items
 
 
+def _landscape_1d(ax, surface, runs):
+    """:func:`landscape` of a 1-D surface: the curve, each path on it, the minima named."""
+    x, fx = surface.grid(400)
+    ax.plot(x, fx, color="0.3", linewidth=1.2)
+    ((lo, hi),) = surface.bounds
+    for k, (label, d) in enumerate(runs.items()):
+        color = PALETTE[(k + 1) % len(PALETTE)]
+        inside = (d.path[:, 0] >= lo) & (d.path[:, 0] <= hi)
+        ax.plot(
+            d.path[inside, 0],
+            d.values[inside],
+            color=color,
+            marker=".",
+            markersize=4,
+            linewidth=0.8,
+            label=label,
+        )
+        ax.plot(d.path[0, 0], d.values[0], "o", color=color)
+        if inside[-1]:
+            ax.plot(d.path[-1, 0], d.values[-1], "s", color=color)
+    for name, point in surface.minima.items():
+        ax.plot(point[0], surface.f(point), "*", color="k", markersize=10)
+        ax.annotate(
+            name,
+            (point[0], surface.f(point)),
+            textcoords="offset points",
+            xytext=(0, -14),
+            ha="center",
+            fontsize=8,
+        )
+
+
+def _landscape_2d(ax, surface, runs, levels):
+    """:func:`landscape` of a 2-D surface: contour lines, each path, minima and saddles."""
+    X, Y, Z = surface.grid(200)
+    ax.contour(X, Y, Z, levels=levels, cmap="Greys", linewidths=0.7)
+    ax.grid(False)
+    for k, (label, d) in enumerate(runs.items()):
+        color = PALETTE[(k + 1) % len(PALETTE)]
+        ax.plot(
+            d.path[:, 0],
+            d.path[:, 1],
+            color=color,
+            marker=".",
+            markersize=3,
+            linewidth=1.0,
+            label=label,
+        )
+        ax.plot(*d.path[0], "o", color=color)
+        ax.plot(*d.path[-1], "s", color=color)
+    for point in surface.minima.values():
+        ax.plot(*point, "*", color="k", markersize=11)
+    for point in surface.saddles.values():
+        ax.plot(*point, "x", color="k", markersize=8)
+    (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
+    ax.set_xlim(x_lo, x_hi)
+    ax.set_ylim(y_lo, y_hi)
+
+
 def landscape(surface, descents=None, *, levels=30, title=None):
     """A surface with gradient-descent paths on it: contour lines for 2-D, the curve for 1-D.
 
     ``descents``: a :class:`lrlib.landscapes.Descent`, a list of them, a
-    dict label -> Descent, or None for the surface alone. Minima are marked with stars, saddles with crosses;
-    each path starts at a circle and ends at a square.
+    dict label -> Descent, or None for the surface alone. Minima are marked with
+    stars, saddles with crosses; each path starts at a circle and ends at a square.
     """
     from .landscapes import Surface
 
@@ -343,59 +406,10 @@ def landscape(surface, descents=None, *, levels=30, title=None):
     with style():
         if surface.dim == 1:
             fig, ax = _new(title or surface.name, "x", "f(x)")
-            x, fx = surface.grid(400)
-            ax.plot(x, fx, color="0.3", linewidth=1.2)
-            ((lo, hi),) = surface.bounds
-            for k, (label, d) in enumerate(runs.items()):
-                color = PALETTE[(k + 1) % len(PALETTE)]
-                inside = (d.path[:, 0] >= lo) & (d.path[:, 0] <= hi)
-                ax.plot(
-                    d.path[inside, 0],
-                    d.values[inside],
-                    color=color,
-                    marker=".",
-                    markersize=4,
-                    linewidth=0.8,
-                    label=label,
-                )
-                ax.plot(d.path[0, 0], d.values[0], "o", color=color)
-                if inside[-1]:
-                    ax.plot(d.path[-1, 0], d.values[-1], "s", color=color)
-            for name, point in surface.minima.items():
-                ax.plot(point[0], surface.f(point), "*", color="k", markersize=10)
-                ax.annotate(
-                    name,
-                    (point[0], surface.f(point)),
-                    textcoords="offset points",
-                    xytext=(0, -14),
-                    ha="center",
-                    fontsize=8,
-                )
+            _landscape_1d(ax, surface, runs)
         else:
             fig, ax = _new(title or surface.name, "x", "y", size=(5.6, 4.6))
-            X, Y, Z = surface.grid(200)
-            ax.contour(X, Y, Z, levels=levels, cmap="Greys", linewidths=0.7)
-            ax.grid(False)
-            for k, (label, d) in enumerate(runs.items()):
-                color = PALETTE[(k + 1) % len(PALETTE)]
-                ax.plot(
-                    d.path[:, 0],
-                    d.path[:, 1],
-                    color=color,
-                    marker=".",
-                    markersize=3,
-                    linewidth=1.0,
-                    label=label,
-                )
-                ax.plot(*d.path[0], "o", color=color)
-                ax.plot(*d.path[-1], "s", color=color)
-            for point in surface.minima.values():
-                ax.plot(*point, "*", color="k", markersize=11)
-            for point in surface.saddles.values():
-                ax.plot(*point, "x", color="k", markersize=8)
-            (x_lo, x_hi), (y_lo, y_hi) = surface.bounds
-            ax.set_xlim(x_lo, x_hi)
-            ax.set_ylim(y_lo, y_hi)
+            _landscape_2d(ax, surface, runs, levels)
         if any(label is not None for label in runs):
             ax.legend(loc="best")
     return fig

@@ -129,7 +129,7 @@ class Entry:
 
     @property
     def example(self):
-        """The first example: the one the tests, the benchmarks and the explorer start from."""
+        """The first of ``examples``: the tests, the benchmarks and the explorer start from it."""
         return self.examples[0]
 
     @property

@@ -58,7 +58,8 @@ def _check_optimizer(optimizer):
     if not isinstance(optimizer, Optimizer):
         raise TypeError(
             f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__} "
-            f"{_describe(optimizer)}; build one first, e.g. torch.optim.SGD(model.parameters(), lr=0.1)"
+            f"{_describe(optimizer)}; build one first, "
+            f"e.g. torch.optim.SGD(model.parameters(), lr=0.1)"
         )
     return optimizer
 
@@ -129,7 +130,7 @@ def _per_group(name, optimizer, value, **limits):
 
 
 def _check_last_epoch(last_epoch, optimizer):
-    """last_epoch is -1 (a new schedule) or the step to resume from, which needs the optimizer's saved state."""
+    """last_epoch: -1 (a new schedule) or the step to resume from (needs the optimizer's state)."""
     last_epoch = _check_int("last_epoch", last_epoch, -1)
     if last_epoch != -1:
         for i, group in enumerate(optimizer.param_groups):
@@ -220,7 +221,7 @@ def _warn_if_resumed_lrs_differ(scheduler, state):
 
 
 class _Schedule(LRScheduler):
-    """Base of lrlib's schedulers: torch's LRScheduler with a leaner ``step()`` of the same behaviour.
+    """Base of lrlib's schedulers: torch's LRScheduler with a leaner ``step()``, same behaviour.
 
     ``step()`` warns, as torch's does, when it is called before ``optimizer.step()``;
     it then asks :meth:`get_lr` (or the closed form, for ``step(epoch)``) for the new
@@ -252,7 +253,7 @@ class _Schedule(LRScheduler):
             values = compute()
         finally:
             self._get_lr_called_within_step = False
-        # inline, not _set_group/_group_values: this runs at every step of every scheduler
+        # inline, not _set_group: this runs at every step of every scheduler
         groups = self.optimizer.param_groups
         for group, lr in zip(groups, values):
             if isinstance(group["lr"], torch.Tensor):
@@ -410,7 +411,10 @@ class MultiplicativeLR(_LambdaState, _Schedule):
 
 
 class StepLR(_Schedule):
-    """Multiply the lr by ``gamma`` every ``step_size`` steps: ``lr = base_lr * gamma ** (t // step_size)``."""
+    """Multiply the lr by ``gamma`` every ``step_size`` steps.
+
+    ``lr = base_lr * gamma ** (t // step_size)``.
+    """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -498,9 +502,10 @@ class ExponentialLR(_Schedule):
 
 
 class CosineAnnealingLR(_Schedule):
-    """Cosine from base_lr to eta_min over T_max steps: ``eta_min + (base_lr - eta_min)(1 + cos(pi t / T_max)) / 2``.
+    """Cosine from base_lr to eta_min over T_max steps.
 
-    Stepped past T_max it keeps following the cosine and climbs back towards base_lr.
+    ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2``. Stepped past
+    T_max it keeps following the cosine and climbs back towards base_lr.
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
@@ -581,13 +586,6 @@ def _set_group(group, key, value):
         group[key].fill_(float(value))
     else:
         group[key] = value
-
-
-def _group_values(optimizer, key):
-    return [
-        g[key].clone() if isinstance(g[key], torch.Tensor) else g[key]
-        for g in optimizer.param_groups
-    ]
 
 
 # --- cycles ------------------------------------------------------------------------------
@@ -688,7 +686,6 @@ class CyclicLR(_Schedule):
                 _set_group(group, "lr", lr)
         if self.cycle_momentum:
             self._momentum_key = _momentum_key("CyclicLR", optimizer)
-            self.use_beta1 = self._momentum_key == "betas"
             self.base_momentums, self.max_momentums = _check_momentum_bounds(
                 optimizer, base_momentum, max_momentum
             )
@@ -729,7 +726,7 @@ class CyclicLR(_Schedule):
         return fn(x)
 
     def state_dict(self):
-        """The scheduler's state; a custom scale_fn is saved only as its ``__dict__`` (as torch does)."""
+        """The scheduler's state; a custom scale_fn is saved as its ``__dict__`` (as torch does)."""
         state = super().state_dict()
         state.pop("_scale_fn_ref", None)  # a function of mode: rebuilt on loading
         fn = state.pop("_scale_fn_custom")
@@ -739,7 +736,7 @@ class CyclicLR(_Schedule):
         return state
 
     def load_state_dict(self, state_dict):
-        """Load a state from :meth:`state_dict`; a custom scale_fn object gets its ``__dict__`` back."""
+        """Load a state from :meth:`state_dict`; a custom scale_fn gets its ``__dict__`` back."""
         state = dict(state_dict)
         fn_state = state.pop("_scale_fn_custom", None)
         _warn_if_resumed_lrs_differ(self, state)
@@ -749,8 +746,51 @@ class CyclicLR(_Schedule):
         self._init_scale_fn()
 
 
+def _one_cycle_total_steps(total_steps, epochs, steps_per_epoch):
+    """OneCycleLR's length: total_steps, or epochs * steps_per_epoch (both given: they agree)."""
+    if epochs is not None or steps_per_epoch is not None:
+        if epochs is None or steps_per_epoch is None:
+            missing = "epochs" if epochs is None else "steps_per_epoch"
+            raise ValueError(
+                f"OneCycleLR needs both epochs and steps_per_epoch, got {missing}=None"
+            )
+        epochs = _check_int("epochs", epochs, 1)
+        steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
+    if total_steps is not None:
+        total_steps = _check_int("total_steps", total_steps, 1)
+        if epochs is not None and total_steps != epochs * steps_per_epoch:
+            raise ValueError(
+                f"total_steps={total_steps} disagrees with epochs * steps_per_epoch "
+                f"= {epochs} * {steps_per_epoch} = {epochs * steps_per_epoch}; "
+                f"give one or the other"
+            )
+        return total_steps
+    if epochs is not None:
+        return epochs * steps_per_epoch
+    raise ValueError(
+        "OneCycleLR needs total_steps, or epochs and steps_per_epoch; "
+        "got total_steps=None, epochs=None, steps_per_epoch=None"
+    )
+
+
+def _one_cycle_phases(total_steps, pct_start, three_phase):
+    """The phases of :func:`lrlib.schedules.one_cycle_phases`; each must hold a step."""
+    phases = schedules.one_cycle_phases(total_steps, pct_start, three_phase)
+    start = 0.0
+    for end, _, _ in phases:
+        if end <= start:
+            raise ValueError(
+                f"pct_start={_describe(pct_start)} with total_steps={total_steps} leaves "
+                f"a phase of the cycle with no steps (phases end at steps "
+                f"{', '.join(f'{p[0]:.4g}' for p in phases)}); "
+                f"raise total_steps or move pct_start towards 0.5"
+            )
+        start = end
+    return phases
+
+
 class OneCycleLR(_Schedule):
-    """The 1cycle policy (Smith and Topin, 2019): warm up to max_lr, then anneal far below the start.
+    """The 1cycle policy (Smith and Topin, 2019): up to max_lr, then anneal far below the start.
 
     The lr starts at ``max_lr / div_factor``, reaches ``max_lr`` after ``pct_start`` of
     ``total_steps`` and ends at ``initial_lr / final_div_factor``; see
@@ -775,43 +815,10 @@ class OneCycleLR(_Schedule):
         last_epoch=-1,
     ):
         _check_optimizer(optimizer)
-        if epochs is not None or steps_per_epoch is not None:
-            if epochs is None or steps_per_epoch is None:
-                missing = "epochs" if epochs is None else "steps_per_epoch"
-                raise ValueError(
-                    f"OneCycleLR needs both epochs and steps_per_epoch, got {missing}=None"
-                )
-            epochs = _check_int("epochs", epochs, 1)
-            steps_per_epoch = _check_int("steps_per_epoch", steps_per_epoch, 1)
-        if total_steps is not None:
-            total_steps = _check_int("total_steps", total_steps, 1)
-            if epochs is not None and total_steps != epochs * steps_per_epoch:
-                raise ValueError(
-                    f"total_steps={total_steps} disagrees with epochs * steps_per_epoch "
-                    f"= {epochs} * {steps_per_epoch} = {epochs * steps_per_epoch}; "
-                    f"give one or the other"
-                )
-            self.total_steps = total_steps
-        elif epochs is not None:
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError(
-                "OneCycleLR needs total_steps, or epochs and steps_per_epoch; "
-                "got total_steps=None, epochs=None, steps_per_epoch=None"
-            )
+        self.total_steps = _one_cycle_total_steps(total_steps, epochs, steps_per_epoch)
         self.pct_start = _check_real("pct_start", pct_start, low=0.0, high=1.0)
         self.three_phase = _check_bool("three_phase", three_phase)
-        self._phases = schedules.one_cycle_phases(self.total_steps, pct_start, three_phase)
-        start = 0.0
-        for end, _, _ in self._phases:
-            if end <= start:
-                raise ValueError(
-                    f"pct_start={_describe(pct_start)} with total_steps={self.total_steps} leaves "
-                    f"a phase of the cycle with no steps (phases end at steps "
-                    f"{', '.join(f'{p[0]:.4g}' for p in self._phases)}); "
-                    f"raise total_steps or move pct_start towards 0.5"
-                )
-            start = end
+        self._phases = _one_cycle_phases(self.total_steps, pct_start, three_phase)
         self._anneal_func_type = _check_choice(
             "anneal_strategy", anneal_strategy, ("cos", "linear")
         )
@@ -827,7 +834,6 @@ class OneCycleLR(_Schedule):
         self.cycle_momentum = _check_bool("cycle_momentum", cycle_momentum)
         if self.cycle_momentum:
             self._momentum_key = _momentum_key("OneCycleLR", optimizer)
-            self.use_beta1 = self._momentum_key == "betas"
             base_momentums, max_momentums = _check_momentum_bounds(
                 optimizer, base_momentum, max_momentum
             )
@@ -878,7 +884,7 @@ class OneCycleLR(_Schedule):
 
 
 class LinearLR(_Schedule):
-    """Scale the lr by a factor moving linearly from start_factor to end_factor over total_iters steps.
+    """Scale the lr by a factor going linearly from start_factor to end_factor in total_iters steps.
 
     ``lr = base_lr * (start + (end - start) * min(t, total_iters) / total_iters)``.
     """
@@ -946,7 +952,10 @@ class ConstantLR(_Schedule):
 
 
 class PolynomialLR(_Schedule):
-    """Decay to 0 at total_iters: ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``."""
+    """Decay to 0 at total_iters.
+
+    ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``.
+    """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
         _check_optimizer(optimizer)
@@ -972,7 +981,7 @@ class PolynomialLR(_Schedule):
 
 
 class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
-    """Multiply the lr by ``factor`` once the metric has not improved for more than ``patience`` steps.
+    """Multiply the lr by ``factor`` once the metric has not improved for over ``patience`` steps.
 
     Step it with the metric: ``scheduler.step(val_loss)``. "Improved" means beating the
     best value by the threshold (:func:`lrlib.schedules.plateau_improved`); the cut is
@@ -1017,7 +1026,7 @@ class ReduceLROnPlateau(_torch.ReduceLROnPlateau):
         )
 
     def step(self, metrics, epoch=None):
-        """Record this step's metric (e.g. the validation loss) and cut the lr if it has plateaued."""
+        """Record this step's metric (e.g. the validation loss); cut the lr if it has plateaued."""
         try:
             current = float(metrics)
         except (TypeError, ValueError):
@@ -1128,12 +1137,15 @@ class SequentialLR(_torch.SequentialLR):
         )
 
     def load_state_dict(self, state_dict):
-        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        """Load a state from ``state_dict()``; warns if the optimizer's lrs disagree with it."""
         _load_composite(self, super().load_state_dict, state_dict)
 
 
 class ChainedScheduler(_torch.ChainedScheduler):
-    """Step several chainable schedulers together; their factors multiply (e.g. a constant factor and a decay)."""
+    """Step several chainable schedulers together; their factors multiply.
+
+    For example a constant factor and a decay.
+    """
 
     def __init__(self, schedulers, optimizer=None):
         if (
@@ -1149,7 +1161,7 @@ class ChainedScheduler(_torch.ChainedScheduler):
         super().__init__(list(schedulers), optimizer)
 
     def load_state_dict(self, state_dict):
-        """Load a state from :meth:`state_dict`; warns if the optimizer's lrs disagree with it."""
+        """Load a state from ``state_dict()``; warns if the optimizer's lrs disagree with it."""
         _load_composite(self, super().load_state_dict, state_dict)
 
 

@@ -159,7 +159,7 @@ def warm_restart_position(t, T_0, T_mult=1):
 
 
 def cosine_warm_restarts(t, base_lr, T_0, T_mult=1, eta_min=0.0):
-    """CosineAnnealingWarmRestarts (SGDR): cosine annealing over ``T_cur`` in a cycle of length ``T_i``.
+    """CosineAnnealingWarmRestarts (SGDR): a cosine over ``T_cur`` in a cycle of length ``T_i``.
 
     ``lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2`` with
     ``(T_cur, T_i) = warm_restart_position(t, T_0, T_mult)``.
@@ -273,7 +273,7 @@ def cyclic_momentum(
     scale_fn=None,
     scale_mode="cycle",
 ):
-    """CyclicLR's momentum, cycled inversely to the lr: the same cycle run from max_momentum down to base_momentum.
+    """CyclicLR's momentum, cycled inversely to the lr: from max_momentum down to base_momentum.
 
     ``momentum = max_momentum - (max_momentum - base_momentum) * height(t) * scale``.
     """
@@ -296,7 +296,8 @@ def cyclic_momentum(
 def anneal(start, end, pct, strategy="cos"):
     """Move from ``start`` to ``end`` as ``pct`` goes from 0 to 1.
 
-    'cos': ``end + (start - end) / 2 * (1 + cos(pi * pct))``; 'linear': ``start + (end - start) * pct``.
+    'cos': ``end + (start - end) / 2 * (1 + cos(pi * pct))``;
+    'linear': ``start + (end - start) * pct``.
     """
     if strategy == "cos":
         _, ops = _ops(pct)
@@ -307,7 +308,7 @@ def anneal(start, end, pct, strategy="cos"):
 
 
 def one_cycle_phases(total_steps, pct_start=0.3, three_phase=False):
-    """The phases of one-cycle as ``(end_step, start, end)``, start and end naming the lr at each end.
+    """The phases of one-cycle as ``(end_step, start, end)``; start, end name the lr at each end.
 
     Two phases: warm up from ``initial`` to ``max`` until step ``pct_start * total_steps - 1``,
     then anneal to ``min`` at ``total_steps - 1``. Three phases: up, back down to ``initial``
@@ -361,7 +362,9 @@ def one_cycle(
     final_div_factor=1e4,
     three_phase=False,
 ):
-    """OneCycleLR: from ``max_lr / div_factor`` up to ``max_lr``, then down to ``initial / final_div_factor``.
+    """OneCycleLR: from ``initial = max_lr / div_factor`` up to ``max_lr``, then down.
+
+    It ends at ``initial / final_div_factor``.
 
     Each phase of :func:`one_cycle_phases` is traversed with :func:`anneal`.
     """
@@ -381,7 +384,10 @@ def one_cycle_momentum(
     anneal_strategy="cos",
     three_phase=False,
 ):
-    """OneCycleLR's momentum, inverse to the lr: ``max_momentum`` where the lr is low, ``base_momentum`` at its peak."""
+    """OneCycleLR's momentum, inverse to the lr.
+
+    ``max_momentum`` where the lr is low, ``base_momentum`` at its peak.
+    """
     values = {"initial": max_momentum, "max": base_momentum, "min": max_momentum}
     return piecewise_anneal(
         t, values, one_cycle_phases(total_steps, pct_start, three_phase), anneal_strategy
@@ -417,13 +423,16 @@ def constant(t, base_lr, factor=1.0 / 3, total_iters=5):
 
 
 def polynomial(t, base_lr, total_iters=5, power=1.0):
-    """PolynomialLR: ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``; 0 from total_iters on."""
+    """PolynomialLR: ``lr = base_lr * (1 - min(t, total_iters) / total_iters) ** power``.
+
+    0 from total_iters on.
+    """
     t, ops = _ops(t)
     return base_lr * (1.0 - ops.minimum(total_iters, t) / total_iters) ** power
 
 
 def polynomial_factor(t, total_iters=5, power=1.0):
-    """PolynomialLR's step ratio ``polynomial(t) / polynomial(t - 1)``, for ``1 <= t <= total_iters``.
+    """PolynomialLR's step ratio ``polynomial(t) / polynomial(t - 1)``, ``1 <= t <= total_iters``.
 
     ``((1 - t / total_iters) / (1 - (t - 1) / total_iters)) ** power``.
     """
@@ -446,7 +455,7 @@ def plateau_improved(current, best, mode="min", threshold=1e-4, threshold_mode="
 
 
 def plateau_reduced(lr, factor=0.1, min_lr=0.0, eps=1e-8):
-    """ReduceLROnPlateau's cut: ``max(lr * factor, min_lr)``, kept only if it lowers the lr by more than eps."""
+    """ReduceLROnPlateau's cut: ``max(lr * factor, min_lr)``, kept if it lowers the lr by > eps."""
     new_lr = max(lr * factor, min_lr)
     return new_lr if lr - new_lr > eps else lr
 

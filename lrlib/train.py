@@ -2,7 +2,7 @@
 :func:`sweep` for a grid of learning rates x seeds at once.
 
 All three train a classifier with cross-entropy on the in-memory tensors of
-:mod:`lrlib.data`, through one loop (:func:`_train`): a run is a set of
+:mod:`lrlib.data`, through one loop (``_train``): a run is a set of
 members (one for ``fit``), each with its own shuffle. A batch is drawn by
 indexing tensors that already sit on the device with a shuffled index (no
 DataLoader, no per-sample Python). Each step is: forward, loss, backward,
@@ -197,7 +197,7 @@ class Runs(list):
             return np.nanstd(self.stack(key), axis=0)
 
     def final(self, digits=4):
-        """Mean and standard deviation over seeds of the last epoch's numbers, rounded, as a dict."""
+        """Mean and standard deviation over seeds of the last epoch's numbers, rounded: a dict."""
         out = {}
         for key in ("train_loss", "val_loss", "val_acc"):
             last = [getattr(h, key)[-1] for h in self if getattr(h, key)]
@@ -759,7 +759,7 @@ def fit_seeds(
     sched, step_every, seed=seed)`` with the objects the factories build (to
     float rounding: losses within 1e-5), including its own shuffling. The
     seeds' weights are stacked and trained as one batched model (see
-    :mod:`lrlib._batched`). An elementwise optimizer (SGD, Adam, AdamW,
+    ``lrlib._batched``). An elementwise optimizer (SGD, Adam, AdamW,
     RMSprop, ...) with a schedule that depends on the step only is one
     optimizer over the stacked weights; ``ReduceLROnPlateau`` or any other
     optimizer gets one instance per seed over views of them. Models with
@@ -854,7 +854,7 @@ def sweep(
     device=None,
     progress: bool = True,
 ) -> "Sweep":
-    """Train every (learning rate, seed) pair at once, as one batched model; return a :class:`Sweep`.
+    """Train every (learning rate, seed) pair at once, as one batched model: a :class:`Sweep`.
 
     Each member's history equals ``fit(model, opt, data, epochs, batch_size,
     sched, step_every, seed=seed)`` with ``model = make_model(seed)``, ``opt =
@@ -863,7 +863,7 @@ def sweep(
     and scheduler objects, which set its lr (and momentum or betas) at every
     step; the update itself (SGD with momentum, Adam or AdamW, torch's
     formulas) is applied to all members' stacked weights at once, each with
-    its own numbers (see :class:`lrlib._batched.BatchedUpdate`).
+    its own numbers (see ``lrlib._batched.BatchedUpdate``).
 
     Args:
         make_model: ``make_model(seed)`` builds a seed's model (the same one for every lr).
@@ -891,7 +891,7 @@ def sweep(
         _checks.callable_(name, factory)
     if make_scheduler is not None:
         _checks.callable_("make_scheduler", make_scheduler)
-    lrs = _check_lrs(lrs)
+    lrs = _checks.lrs(lrs)
     epochs, batch_size = _check_loop(epochs, batch_size, step_every, progress)
     seeds = _checks.seeds(seeds)
     splits = _checks.as_splits(data)
@@ -924,18 +924,3 @@ def sweep(
         f"sweep {len(lrs)} lrs x {len(seeds)} seeds",
     )
     return Sweep(lrs, seeds, hists, models)
-
-
-def _check_lrs(lrs):
-    if isinstance(lrs, (int, float)):
-        raise TypeError(f"lrs must be a list of learning rates, got the number {lrs!r}")
-    try:
-        lrs = list(lrs)
-    except TypeError:
-        raise TypeError(f"lrs must be a list of learning rates, got {lrs!r}") from None
-    if not lrs:
-        raise ValueError("lrs must not be empty")
-    lrs = [_checks.real("each lr in lrs", v, 0, text="a finite number > 0") for v in lrs]
-    if not all(math.isfinite(v) for v in lrs):
-        raise ValueError(f"each lr in lrs must be a finite number > 0, got {lrs}")
-    return lrs

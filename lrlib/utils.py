@@ -38,7 +38,7 @@ def seed_everything(seed=0):
 
 
 def round_trip(checkpoint):
-    """``checkpoint`` after ``torch.save`` to memory and ``torch.load`` back, as a resumed run reads it.
+    """``checkpoint`` saved to memory with ``torch.save`` and loaded back, as a resumed run sees it.
 
     What a new process sees when it loads a checkpoint file: tensors are copies, and
     ``torch.load`` runs with ``weights_only=True`` (torch's default since 2.6), so only

@@ -48,7 +48,7 @@ def test_digits_splits_partition_the_dataset_and_are_stratified():
     labels = torch.cat([d.train[1], d.val[1], d.test[1]])
     assert sorted(labels.tolist()) == sorted(raw.target.tolist())
     share = np.bincount(raw.target) / len(raw.target)
-    for X, y in (d.val, d.test):
+    for _, y in (d.val, d.test):
         counts = np.bincount(y.numpy(), minlength=10)
         # stratified: every class within one example of its share of the split
         assert np.all(np.abs(counts - share * len(y)) <= 1.0), counts
@@ -269,7 +269,7 @@ def test_mnist_small_real_images():
     d = lrlib.data.mnist_small(seed=0)
     assert [len(d.train[0]), len(d.val[0]), len(d.test[0])] == [3000, 1000, 1000]
     assert float(d.train[0].min()) == 0.0 and float(d.train[0].max()) == 1.0
-    for X, y in (d.train, d.val, d.test):
+    for _, y in (d.train, d.val, d.test):
         assert np.bincount(y.numpy(), minlength=10).tolist() == [len(y) // 10] * 10
     rows = [set(map(tuple, X.numpy().round(4).tolist())) for X, _ in d.splits().values()]
     assert sum(map(len, rows)) == 5000 and len(set.union(*rows)) == 5000  # disjoint

@@ -1,4 +1,5 @@
-"""lrlib.lr_range_test: exponential sweep, bias-corrected smoothing, early stop, restore, suggestions."""
+"""lrlib.lr_range_test: exponential sweep, bias-corrected smoothing, early stop, restore,
+suggestions."""
 
 import math
 

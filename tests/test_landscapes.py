@@ -1,4 +1,5 @@
-"""lrlib.landscapes: exact gradients, known critical points, and gradient descent's stopping reasons."""
+"""lrlib.landscapes: exact gradients, known critical points, and gradient descent's stopping
+reasons."""
 
 import numpy as np
 import pytest

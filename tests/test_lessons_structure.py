@@ -86,7 +86,7 @@ SKELETON = "notebooks/01_skeleton_check.ipynb"
 
 @pytest.fixture(scope="module")
 def executed_skeleton(tmp_path_factory):
-    """A skeleton written by the CLI into an empty folder and executed there, as `make outputs` does."""
+    """A skeleton written by the CLI into an empty folder and executed there (as `make outputs`)."""
     import nbclient
 
     root = tmp_path_factory.mktemp("lesson")

@@ -46,7 +46,8 @@ CONFIGURATIONS.update(
         "ExponentialLR": 30,
         "CosineAnnealingLR": 50,
         "CosineAnnealingWarmRestarts": 60,  # half plain steps, half fractional epochs
-        "CyclicLR": 100,  # 20 each: triangular, triangular2, exp_range, custom cycle, custom iterations
+        # 20 each: triangular, triangular2, exp_range, custom cycle, custom iterations
+        "CyclicLR": 100,
         "OneCycleLR": 80,  # cos/linear x two/three phases, total_steps or epochs*steps_per_epoch
         "ReduceLROnPlateau": 100,  # min/max x rel/abs, noisy metric sequences
         "SequentialLR": 60,
@@ -127,7 +128,9 @@ def test_scheduler_equals_torch(case):
     assert_plain_floats(ours, case)
 
 
-@pytest.mark.parametrize("layout", COMPOSITE_LAYOUTS, ids=lambda l: f"{l[0]}_of_{l[1]}_parts")
+@pytest.mark.parametrize(
+    "layout", COMPOSITE_LAYOUTS, ids=lambda layout: f"{layout[0]}_of_{layout[1]}_parts"
+)
 @pytest.mark.parametrize("case", COMPOSITE_CASES, ids=lambda c: c.id)
 def test_composite_equals_torch(case, layout):
     outer, inner = layout
@@ -140,7 +143,8 @@ def test_composite_equals_torch(case, layout):
 
 
 CLOSED_FORM_CLASSES = sc.CHAINABLE + ("CosineAnnealingWarmRestarts",)
-# T_mult=3 left out for warm restarts: see test_warm_restarts_step_epoch_restarts_where_torch_misses.
+# T_mult=3 left out for warm restarts:
+# see test_warm_restarts_step_epoch_restarts_where_torch_misses.
 CLOSED_FORM_CASES = [
     c
     for name in CLOSED_FORM_CLASSES
@@ -174,7 +178,7 @@ def test_step_to_an_epoch_equals_torch(case):
 
 @pytest.mark.parametrize("case", LAST_EPOCH_CASES, ids=lambda c: c.id)
 def test_construction_with_last_epoch_equals_torch(case):
-    """torch's older resume path: a new scheduler built with last_epoch=k on the stepped optimizer."""
+    """torch's older resume path: a new scheduler with last_epoch=k on the stepped optimizer."""
     k = max(1, case.steps // 2)
     results = []
     for module in ("lrlib", "torch"):

@@ -28,7 +28,7 @@ def geometric_scale(x):
 
 
 def draw(rng, kind):
-    """(schedule function, its kwargs, torch class, torch kwargs, steps, base lr, what to compare)."""
+    """(schedule function, kwargs, torch class, torch kwargs, steps, base lr, what to compare)."""
     lr = float(10 ** rng.uniform(-3, 0))
     if kind == "step_decay":
         step_size, gamma = int(rng.integers(1, 40)), float(rng.uniform(0.1, 0.9))

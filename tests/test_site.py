@@ -161,10 +161,14 @@ _INSPECT = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   for (const img of document.images) img.loading = "eager";
   await Promise.all([...document.images].map(img => img.complete ? null :
-      new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+      new Promise(done => {
+        img.addEventListener("load", done);
+        img.addEventListener("error", done);
+      })));
   const article = document.querySelector("article") || document.body;
   const prose = article.cloneNode(true);
-  prose.querySelectorAll("pre, code, script, style, mjx-container, .highlight").forEach(e => e.remove());
+  prose.querySelectorAll("pre, code, script, style, mjx-container, .highlight")
+    .forEach(e => e.remove());
   const mathNodes = [...document.querySelectorAll("span.math, div.math")];
   return {
     mathNodes: mathNodes.length,
@@ -173,16 +177,20 @@ _INSPECT = """async () => {
     mathjaxVersion: window.MathJax && MathJax.version || null,
     mathjaxScripts: [...document.scripts].map(s => s.src).filter(s => /mathjax/i.test(s)),
     prose: prose.textContent,
-    images: [...document.images].map(img => ({src: img.currentSrc || img.src, width: img.naturalWidth})),
+    images: [...document.images]
+      .map(img => ({src: img.currentSrc || img.src, width: img.naturalWidth})),
     links: [...document.querySelectorAll("a[href]")].map(a => a.href),
-    colabLaunch: [...document.querySelectorAll("a")].filter(a => a.querySelector("img[src*='logo_colab']"))
-                 .map(a => a.href),
+    colabLaunch: [...document.querySelectorAll("a")]
+      .filter(a => a.querySelector("img[src*='logo_colab']"))
+      .map(a => a.href),
     // tables wider than the article column (they would hide columns behind a scroll bar)
     wideTables: [...document.querySelectorAll(".bd-article table")]
       .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
       .map(t => (t.querySelector("th") || t).textContent.trim().slice(0, 60)),
-    colabBadge: [...document.querySelectorAll('a > img[alt="Open In Colab"]')].map(img => img.parentElement.href),
-    colabAny: [...document.querySelectorAll("a[href*='colab.research.google.com']")].map(a => a.href),
+    colabBadge: [...document.querySelectorAll('a > img[alt="Open In Colab"]')]
+      .map(img => img.parentElement.href),
+    colabAny: [...document.querySelectorAll("a[href*='colab.research.google.com']")]
+      .map(a => a.href),
   };
 }"""
 
@@ -350,7 +358,8 @@ def test_screenshots(browser, base_url):
         context, page = _open(browser, base_url, path, v)
         try:
             page.evaluate(
-                "async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }"
+                "async () => { if (window.MathJax && MathJax.startup) "
+                "await MathJax.startup.promise; }"
             )
             page.screenshot(path=str(ARTIFACTS / name), full_page=full)
         finally:
@@ -586,21 +595,25 @@ def test_explorer_port_equals_lrlib(explorer):
 
 _SET_CONTROLS = """([seed]) => {
   // Set every control of the scheduler's parameters to a random value within its slider's
-  // range, as a reader would; the parts' and lr_lambda's selects first (they rebuild the rest).
+  // range, as a reader would; first the menus that rebuild the rest: the parts' and
+  // lr_lambda's selects, and which of two exclusive parameters is given (one-of).
   let s = seed;
   const rand = () => { s = (s * 16807) % 2147483647; return (s - 1) / 2147483646; };
   const box = document.querySelector('.lrx-main');
   const fire = (e, v) => { e.value = v; e.dispatchEvent(new Event('change', {bubbles: true})); };
-  for (let i = 0; i < 3; i += 1) {
-    const sel = [...box.querySelectorAll('select[data-type=part]')][i];
+  for (let i = 0; i < 6; i += 1) {
+    const sel = [...box.querySelectorAll('select[data-type=part], select[data-type=one-of]')][i];
     if (sel) fire(sel, sel.options[Math.floor(rand() * sel.options.length)].value);
   }
   const set = {};
   for (const e of box.querySelectorAll('[data-path]')) {
     const path = e.dataset.path, type = e.dataset.type;
-    if (type === 'part' || path.endsWith(':none')) continue;
-    if (e.type === 'checkbox') { e.checked = rand() < 0.5; e.dispatchEvent(new Event('change')); set[path] = e.checked; }
-    else if (e.tagName === 'SELECT') { const v = e.options[Math.floor(rand() * e.options.length)].value; fire(e, v); set[path] = v; }
+    if (type === 'part' || type === 'one-of' || path.endsWith(':none')) continue;
+    if (e.type === 'checkbox') {
+      e.checked = rand() < 0.5; e.dispatchEvent(new Event('change')); set[path] = e.checked;
+    } else if (e.tagName === 'SELECT') {
+      const v = e.options[Math.floor(rand() * e.options.length)].value; fire(e, v); set[path] = v;
+    }
     else if (type === 'int list') {  // as many milestones as shown, increasing
       const v = []; let m = 0;
       for (const _ of e.value.split(',')) { m += rand() * 50 + 1 | 0; v.push(m); }
@@ -608,7 +621,9 @@ _SET_CONTROLS = """([seed]) => {
     }
     else if (e.dataset.low !== '') {
       const lo = Number(e.dataset.low), hi = Number(e.dataset.high);
-      let v = e.dataset.log && lo > 0 ? 10 ** (Math.log10(lo) + rand() * (Math.log10(hi) - Math.log10(lo))) : lo + rand() * (hi - lo);
+      let v = e.dataset.log && lo > 0
+        ? 10 ** (Math.log10(lo) + rand() * (Math.log10(hi) - Math.log10(lo)))
+        : lo + rand() * (hi - lo);
       v = type === 'int' ? Math.round(v) : Number(v.toPrecision(5));
       fire(e, v); set[path] = v;
     }
@@ -660,8 +675,8 @@ def test_explorer_controls_give_lrlibs_curve_and_code(explorer, name):
 
     page, visit_record = explorer
     rng = random.Random(name)
-    valid = 0
-    for attempt in range(8):
+    valid, tries = 0, 8
+    for _ in range(tries):
         page.select_option("#lrx-scheduler", name)
         page.select_option("#lrx-optimizer", rng.choice(["sgd", "adam"]))
         page.fill("#lrx-lr", str(round(10 ** rng.uniform(-3, 0), 5)))
@@ -717,7 +732,7 @@ def test_explorer_controls_give_lrlibs_curve_and_code(explorer, name):
         valid += 1
         if valid == 2:
             break
-    assert valid == 2, f"{name}: fewer than two valid random configurations in {attempt + 1} tries"
+    assert valid == 2, f"{name}: fewer than two valid random configurations in {tries} tries"
     assert not visit_record.console_errors, visit_record.console_errors
 
 

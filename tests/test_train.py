@@ -1,4 +1,5 @@
-"""lrlib.fit and lrlib.fit_seeds: honest loops, divergence, determinism, batched seeds equal to fit."""
+"""lrlib.fit and lrlib.fit_seeds: honest loops, divergence, determinism, batched seeds equal
+to fit."""
 
 import math
 import warnings
@@ -526,7 +527,7 @@ def test_reading_losses_once_per_epoch_gives_the_same_history(monkeypatch):
         return quiet_fit(model, torch.optim.SGD(model.parameters(), lr=lr), epochs=2)
 
     for lr in (0.1, 1e8):  # a normal run and one that diverges at step 3
-        a, b = both(lambda: fit_run(lr))
+        a, b = both(lambda lr=lr: fit_run(lr))
         assert a.step_loss[:-1] == b.step_loss[:-1] and a.val_loss == b.val_loss
         assert a.diverged == b.diverged or (a.diverged.step, a.diverged.lr) == (
             b.diverged.step,

@@ -11,12 +11,39 @@
   const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"];
   // The parts a composite may hold: SequentialLR runs any closed-form or chainable schedule,
   // ChainedScheduler multiplies chainable ones (lrlib.registry's "kind").
+  const MODERN = ["WarmupCosineLR", "WarmupStableDecayLR", "InverseSqrtLR"];
   const PARTS = {
     SequentialLR: ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR",
-      "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "LinearLR", "ConstantLR", "PolynomialLR"],
+      "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "LinearLR", "ConstantLR", "PolynomialLR",
+      ...MODERN],
     ChainedScheduler: ["MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR",
-      "CosineAnnealingLR", "LinearLR", "ConstantLR", "PolynomialLR"],
+      "CosineAnnealingLR", "LinearLR", "ConstantLR", "PolynomialLR", ...MODERN],
   };
+  // Parameters of which a configuration gives at most one (lrlib raises when given both): a
+  // menu picks the one the page shows; the others are left out (None). `none` names the
+  // option of giving none of them; `to(kw, option)` switches, keeping the curve where it can.
+  const ONE_OF = {
+    WarmupCosineLR: {
+      label: "floor given as", members: ["eta_min", "min_lr_rate"], none: "no floor (0)",
+      to(kw, option) {
+        delete kw.eta_min; delete kw.min_lr_rate;
+        if (option === "eta_min") kw.eta_min = 0.001;
+        if (option === "min_lr_rate") kw.min_lr_rate = 0.1;
+      },
+    },
+    WarmupStableDecayLR: {
+      label: "stable phase from", members: ["num_training_steps", "num_stable_steps"],
+      to(kw, option) {
+        const ends = kw.num_warmup_steps + kw.num_decay_steps;
+        const stable = kw.num_stable_steps ?? Math.max(0, kw.num_training_steps - ends);
+        delete kw.num_training_steps; delete kw.num_stable_steps;
+        if (option === "num_stable_steps") kw.num_stable_steps = stable;
+        else kw.num_training_steps = ends + stable;
+      },
+    },
+  };
+  const chosen = (group, kw) => group.members.find((m) => kw[m] !== undefined && kw[m] !== null)
+    ?? (group.none ? "" : group.members[0]);
 
   // --- small helpers -------------------------------------------------------------------------
   function el(tag, attrs, ...children) {
@@ -104,6 +131,8 @@
         start = end;
       }
     }
+    const modern = checkModern(name, kw);
+    if (modern) return modern;
     if (name === "LambdaLR") {
       const fn = kw.lr_lambda.function, inner = entryOfFunction(fn);
       return inner ? checkConfig(inner.name, kw.lr_lambda.kwargs, "lr_lambda") : null;
@@ -121,16 +150,70 @@
     return null;
   }
 
+  /** The checks of WarmupCosineLR's and WarmupStableDecayLR's arguments across parameters. */
+  function checkModern(name, kw) {
+    const W = kw.num_warmup_steps, N = kw.num_training_steps;
+    if (name === "WarmupCosineLR") {
+      if (N < W) return `num_training_steps must be >= num_warmup_steps (${W}), got ${N}`;
+      if (kw.eta_min != null && kw.min_lr_rate != null) {
+        return `give the floor as eta_min or as min_lr_rate, not both: got eta_min=${kw.eta_min}, min_lr_rate=${kw.min_lr_rate}`;
+      }
+    }
+    if (name === "WarmupStableDecayLR") {
+      const ends = W + kw.num_decay_steps, S = kw.num_stable_steps;
+      if (N == null && S == null) return "WarmupStableDecayLR needs num_training_steps or num_stable_steps";
+      if (S != null && N != null && N !== ends + S) {
+        return `num_stable_steps=${S} disagrees with num_training_steps=${N}: give one or the other`;
+      }
+      if (S == null && N < ends) return `num_training_steps must be >= num_warmup_steps + num_decay_steps (${ends}), got ${N}`;
+    }
+    return null;
+  }
+
   // --- the code beside the curve --------------------------------------------------------
-  function args(name, kw) {
-    const parts = [];
+  /** [name, Python literal] of each argument the code shows: set, and not left at its default. */
+  function pairs(name, kw) {
+    const out = [];
     entry(name).params.forEach((p) => {
-      if (!(p.name in kw) || p.type === "schedulers") return;
-      if (p.type === "function") return;
+      if (!(p.name in kw) || p.type === "schedulers" || p.type === "function") return;
       if (JSON.stringify(kw[p.name]) === JSON.stringify(p.typical) && !(p.name in entry(name).examples[0].kwargs)) return;
-      parts.push(`${p.name}=${py(kw[p.name], p.type)}`);
+      out.push([p.name, py(kw[p.name], p.type)]);
     });
-    return parts;
+    return out;
+  }
+  const args = (name, kw) => pairs(name, kw).map(([k, v]) => `${k}=${v}`);
+
+  /** transformers' schedules in PyTorch: a LambdaLR of lrlib's pure schedule (the factor at
+   * each step), and, as a comment, the transformers function that builds the same schedule. */
+  function modernTorch(name, kw, lr) {
+    let given = pairs(name, kw), fn, hf, theirs = given;
+    if (name === "WarmupCosineLR") {  // the factor's floor is a fraction of the lr
+      const floor = given.find(([k, v]) => (k === "eta_min" || k === "min_lr_rate") && v !== "None");
+      given = given.filter(([k]) => k !== "eta_min" && k !== "min_lr_rate");
+      theirs = given;
+      hf = "get_cosine_schedule_with_warmup";
+      if (floor) {
+        const [k, v] = floor, absolute = k === "eta_min";
+        given = [...given, ["eta_min", absolute ? `${v} / ${py(lr, "float")}` : v]];
+        theirs = [...theirs, [absolute ? "min_lr" : k, v]];
+        hf = "get_cosine_with_min_lr_schedule_with_warmup";
+      }
+      fn = "warmup_cosine";
+    } else if (name === "WarmupStableDecayLR") {
+      const ends = kw.num_warmup_steps + kw.num_decay_steps;
+      const stable = kw.num_stable_steps ?? kw.num_training_steps - ends;
+      given = [...given.filter(([k]) => k !== "num_training_steps" && k !== "num_stable_steps"),
+        ["num_stable_steps", String(stable)]];
+      fn = "warmup_stable_decay";
+      hf = "get_wsd_schedule";
+    } else {
+      fn = "inverse_sqrt";
+      hf = "get_inverse_sqrt_schedule";
+    }
+    const call = (xs) => xs.map(([k, v]) => `${k}=${v}`).join(", ");
+    return [["# the same schedule with Hugging Face transformers:",
+      `# scheduler = transformers.${hf}(optimizer, ${call(theirs)})`],
+    `torch.optim.lr_scheduler.LambdaLR(\n    optimizer,\n    lambda step: lrlib.schedules.${fn}(step, 1.0, ${call(given)}),\n)`];
   }
 
   function lambdaSource(spec, lib) {
@@ -168,7 +251,7 @@
     const optim = cfg.optimizer === "adam" ? `torch.optim.Adam(model.parameters(), lr=${py(cfg.lr, "float")})`
       : `torch.optim.SGD(model.parameters(), lr=${py(cfg.lr, "float")}, momentum=0.9)`;
     const plateau = name === "ReduceLROnPlateau";
-    const [tLines, tCall] = construct(name, kw, "torch");
+    const [tLines, tCall] = MODERN.includes(name) ? modernTorch(name, kw, cfg.lr) : construct(name, kw, "torch");
     const torch = [`optimizer = ${optim}`, ...tLines, `scheduler = ${tCall}`,
       plateau ? "# after each epoch: scheduler.step(val_loss)" : "# after each optimizer.step(): scheduler.step()"];
     const extra = [`steps=${cfg.steps}`, `lr=${py(cfg.lr, "float")}`];
@@ -307,11 +390,27 @@
           box.append(el("fieldset", { class: "lrx-part" }, el("legend", {}, el("label", { for: `lrx-part-${i}`, text: `part ${i + 1}: ` }), sel),
             schedulerControls(part[0], part[1], `${sub}.${i}`, rerender)));
         });
+      } else if (ONE_OF[name] && ONE_OF[name].members.includes(p.name)) {
+        const group = ONE_OF[name];
+        if (p.name === group.members[0]) box.append(oneOfControl(group, kw, sub, rerender));
+        if (p.name !== chosen(group, kw)) return;  // shown: the chosen one, without "None"
+        box.append(control(Object.assign({}, p, { typical: kw[p.name] }), kw[p.name], sub,
+          (v) => { kw[p.name] = v; rerender(false); }));
       } else {
         box.append(control(p, kw[p.name] ?? null, sub, (v) => { kw[p.name] = v; rerender(false); }));
       }
     });
     return box;
+  }
+
+  /** The menu of a ONE_OF group: which of its parameters the configuration gives. */
+  function oneOfControl(group, kw, path, rerender) {
+    const id = `lrx-${path.replace(/[^A-Za-z0-9_]/g, "-")}-one-of`, now = chosen(group, kw);
+    const options = [...(group.none ? [["", group.none]] : []), ...group.members.map((m) => [m, m])];
+    const sel = el("select", { id, "data-path": `${path}:one-of`, "data-type": "one-of",
+      on: { change: (e) => { group.to(kw, e.target.value); rerender(true); } } },
+    options.map(([v, text]) => el("option", { value: v, selected: v === now, text })));
+    return el("div", { class: "lrx-field" }, el("label", { for: id, text: group.label }), sel);
   }
 
   function lambdaControls(name, kw, path, rerender) {

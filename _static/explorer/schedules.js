@@ -73,6 +73,43 @@
       const next = Math.max(lr * factor, min_lr);
       return lr - next > eps ? next : lr;
     },
+    // transformers' get_scheduler schedules
+    linear_warmup: (t, warmup) => t / Math.max(1, warmup),
+    cosine_wave: (progress, cycles = 0.5) => 0.5 * (1.0 + Math.cos(Math.PI * cycles * 2.0 * progress)),
+    warmup_cosine(t, base, warmup, training, cycles = 0.5, eta_min = 0.0) {
+      if (t < warmup) return base * S.linear_warmup(t, warmup);
+      const progress = (t - warmup) / Math.max(1, training - warmup);
+      return eta_min + (base - eta_min) * S.cosine_wave(progress, cycles);
+    },
+    warmup_shape(progress, type = "linear") {
+      if (type === "linear") return progress;
+      if (type === "cosine") return 0.5 * (1.0 - Math.cos(Math.PI * progress));
+      return 1.0 - Math.sqrt(1.0 - progress);
+    },
+    cooldown_shape(progress, type = "cosine", cycles = 0.5) {
+      if (type === "linear") return 1.0 - progress;
+      if (type === "cosine") return S.cosine_wave(progress, cycles);
+      return 1.0 - Math.sqrt(progress);
+    },
+    warmup_stable_decay(t, base, warmup, stable, decay, warmupType = "linear", decayType = "cosine",
+      ratio = 0.0, cycles = 0.5) {
+      if (t < warmup) {
+        const shape = S.warmup_shape(S.linear_warmup(t, warmup), warmupType);
+        return base * (shape * (1.0 - ratio) + ratio);
+      }
+      const stableEnd = warmup + stable;
+      if (t < stableEnd) return base * 1.0;
+      if (t < stableEnd + decay) {
+        const shape = S.cooldown_shape((t - stableEnd) / Math.max(1, decay), decayType, cycles);
+        return base * (shape * (1.0 - ratio) + ratio);
+      }
+      return base * ratio;
+    },
+    inverse_sqrt(t, base, warmup, timescale = null) {
+      const scale = timescale ?? (warmup || 10000);
+      if (t < warmup) return base * S.linear_warmup(t, warmup);
+      return base * (1.0 / Math.sqrt((t + (scale - warmup)) / scale));
+    },
   };
   // Python's % on a non-negative divisor (JavaScript's % keeps the sign of the dividend).
   const pymod = (a, b) => ((a % b) + b) % b;
@@ -237,6 +274,46 @@
       return this.opt.lr * S.polynomial_factor(t, n, this.kw.power ?? 1.0);
     }
     closedForm() { return S.polynomial(this.last_epoch, this.base, this.kw.total_iters ?? 5, this.kw.power ?? 1.0); }
+  };
+  // lrlib's _UnitSchedule: lr = base * unit(t), stepped by the ratio unit(t) / unit(t - 1) (by
+  // the difference where unit(t - 1) is 0), above a floor where floors(t) gives one.
+  class Unit extends Base {
+    floors() { return null; }
+    getLr() {
+      const t = this.last_epoch, lr = this.opt.lr;
+      if (t === 0) return lr * this.unit(0);
+      if (this.initial) return lr;
+      const before = this.unit(t - 1), now = this.unit(t), floor = this.floors(t);
+      if (floor === null) return before === 0 ? lr + this.base * (now - before) : lr * (now / before);
+      if (before === 0) return lr + (this.base - floor) * (now - before);
+      return floor + (lr - floor) * (now / before);
+    }
+    closedForm() { return this.at(this.last_epoch, this.base); }
+    unit(t) { return this.at(t, 1.0); }
+  }
+  C.WarmupCosineLR = class extends Unit {
+    floor() {
+      const k = this.kw;
+      return k.min_lr_rate != null ? k.min_lr_rate * this.base : k.eta_min || 0.0;
+    }
+    floors(t) { return t <= this.kw.num_warmup_steps ? null : this.floor(); }
+    unit(t) { return this.cosine(t, 1.0, 0.0); }
+    closedForm() { return this.cosine(this.last_epoch, this.base, this.floor()); }
+    cosine(t, base, floor) {
+      const k = this.kw;
+      return S.warmup_cosine(t, base, k.num_warmup_steps, k.num_training_steps, k.num_cycles ?? 0.5, floor);
+    }
+  };
+  C.WarmupStableDecayLR = class extends Unit {
+    at(t, base) {
+      const k = this.kw, stable = k.num_stable_steps
+        ?? k.num_training_steps - k.num_warmup_steps - k.num_decay_steps;
+      return S.warmup_stable_decay(t, base, k.num_warmup_steps, stable, k.num_decay_steps,
+        k.warmup_type ?? "linear", k.decay_type ?? "cosine", k.min_lr_ratio ?? 0.0, k.num_cycles ?? 0.5);
+    }
+  };
+  C.InverseSqrtLR = class extends Unit {
+    at(t, base) { return S.inverse_sqrt(t, base, this.kw.num_warmup_steps, this.kw.timescale ?? null); }
   };
   C.ReduceLROnPlateau = class {
     constructor(opt, kw) {

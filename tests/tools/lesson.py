@@ -180,7 +180,8 @@ def skeleton(notebook: str | Path, title: str) -> nbformat.NotebookNode:
             "# TODO: the learning rates of lrlib's scheduler and of torch's, step by step.\n"
             "ours = torch.tensor([0.1, 0.05, 0.025])\n"
             "theirs = torch.tensor([0.1, 0.05, 0.025])\n"
-            'print(f"largest relative difference: {((ours - theirs).abs() / theirs).max().item():.1e}")'
+            "worst = ((ours - theirs).abs() / theirs).max().item()\n"
+            'print(f"largest relative difference: {worst:.1e}")'
         ),
         md(
             "## Running it\n"
@@ -211,7 +212,8 @@ def skeleton(notebook: str | Path, title: str) -> nbformat.NotebookNode:
             ":::{admonition} Correction\n"
             ":class: warning\n"
             "\n"
-            'TODO: *The source says* "...". The run above shows ..., so the right statement is ...\n'
+            'TODO: *The source says* "...". The run above shows ..., '
+            "so the right statement is ...\n"
             "The check below backs it {claim}`lr-decays`.\n"
             ":::"
         ),
