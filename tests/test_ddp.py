@@ -118,7 +118,8 @@ SCRIPT = textwrap.dedent("""
             accumulate_grad_batches=run["accumulate"], callbacks=[recorder], logger=False,
             num_sanity_val_steps=0, enable_checkpointing=False, enable_progress_bar=False,
             enable_model_summary=False)
-        trainer.fit(module, train, [DataLoader(val, batch_size=len(X))] if run["plateau"] else [])
+        val_loaders = [DataLoader(val, batch_size=len(X))] if run["plateau"] else []
+        trainer.fit(module, train, val_loaders)
         record = {"estimated": trainer.estimated_stepping_batches,
                   "global_step": trainer.global_step, "scheduler_steps": module.scheduler_steps,
                   "lrs": recorder.lrs, "metrics_seen": module.metrics_seen,
