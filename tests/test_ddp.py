@@ -124,7 +124,7 @@ SCRIPT = textwrap.dedent("""
                   "global_step": trainer.global_step, "scheduler_steps": module.scheduler_steps,
                   "lrs": recorder.lrs, "metrics_seen": module.metrics_seen,
                   "shard_losses": module.shard_losses,
-                  "weights": torch.cat([p.detach().flatten() for p in module.parameters()]).tolist()}
+                  "weights": [p.detach().flatten().tolist() for p in module.parameters()]}
         name = os.path.join(folder, "results", f"{run['name']}.rank{trainer.global_rank}.json")
         with open(name, "w") as f:
             json.dump(record, f)
