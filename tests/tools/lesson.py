@@ -482,7 +482,6 @@ CLAIMS_NOT_YET_CONVERTED = (
     "21_warm_restarts",
     "22_one_cycle",
     "23_decay_to_end",
-    "24_lr_range_test",
     "25_fair_comparison",
     "26_adaptive_optimizers",
     "30_schedulers_in_practice",
