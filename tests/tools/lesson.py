@@ -479,7 +479,6 @@ CLAIMS_NOT_YET_CONVERTED = (
     "14_cosine_annealing_lr",
     "15_cyclic_lr",
     "20_warmup",
-    "21_warm_restarts",
     "22_one_cycle",
     "23_decay_to_end",
     "25_fair_comparison",
