@@ -13,7 +13,7 @@ divided by ``1 - smooth**(i+1)``):
 
 The sweep stops early once the smoothed loss exceeds ``stop_factor`` times the
 best one seen (the lr is now far too large) or a raw loss diverges by the rule
-of :func:`lrlib.train.diverges` (NaN/infinite, or 100 times the first loss or
+of :func:`lrlib.train.diverges` (NaN/infinite, or 10 times the larger of the first loss and
 ``log(n_classes)``), the same rule :func:`lrlib.fit` stops at. The
 model's weights and the optimizer's state and lr are restored afterwards, so
 the sweep leaves no trace.

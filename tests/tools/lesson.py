@@ -478,8 +478,6 @@ CLAIMS_NOT_YET_CONVERTED = (
     "13_reduce_lr_on_plateau",
     "14_cosine_annealing_lr",
     "15_cyclic_lr",
-    "21_warm_restarts",
-    "24_lr_range_test",
     "30_schedulers_in_practice",
 )
 ERRATA = ROOT / "book" / "errata.md"
