@@ -485,7 +485,6 @@ CLAIMS_NOT_YET_CONVERTED = (
     "24_lr_range_test",
     "25_fair_comparison",
     "26_adaptive_optimizers",
-    "30_schedulers_in_practice",
 )
 ERRATA = ROOT / "book" / "errata.md"
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # lrlib.claims.ID
