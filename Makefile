@@ -70,7 +70,7 @@ outputs: $(STAMP)
 	  $(VENV)/bin/jupyter execute --inplace --timeout=600 "$$nb" || exit 1; \
 	done
 
-# The lesson "Schedulers in practice" tabulates the schedules of other libraries; this runs them
+# The lesson "Lightning and other libraries" tabulates the schedules of other libraries; this runs them
 # against torch's. Not part of `make test`: those libraries are not in the book's environment.
 equivalents: $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target .equivalents \

@@ -170,7 +170,8 @@ STEP_ORDER_WARNING = (
     "your loop can be in the right order. To tell the cases apart: if your code calls "
     "optimizer.step() (or scaler.step(optimizer)) before scheduler.step() and "
     "scaler.get_scale() dropped during the first iteration, the scaler skipped the step "
-    "and nothing is wrong (at most the first lr of the schedule was not used); otherwise "
+    "and nothing is wrong but this: the lrs of the skipped iterations were not used (the "
+    "schedule advanced, the weights did not); otherwise "
     "swap the two calls."
 )
 

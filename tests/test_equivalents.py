@@ -1,20 +1,24 @@
 """Equivalent schedules in other libraries, checked by running them.
 
-The lesson "Schedulers in practice" has a table of the schedules that Hugging Face
-transformers, timm, Keras and optax offer and the PyTorch scheduler (or lrlib
-formula) each one equals. This module checks every row that claims an equality,
-step by step, and pins the differences the table warns about (an lr of 0 at
-the first warmup step, a boundary that changes one step later, defaults that
-differ from torch's).
+The lesson "Lightning and other libraries" (notebooks/31) has tables of the schedules
+that Hugging Face transformers, timm, Keras and optax offer and the PyTorch scheduler
+(or lrlib formula) each one equals. This module checks every row that claims an
+equality, step by step, and pins the differences the tables warn about (an lr of 0 at
+the first warmup step, a boundary that changes one step later, defaults that differ
+from torch's).
 
-Those libraries are not part of the book's environment, so CI skips this module.
-``make equivalents`` installs the versions pinned in ``requirements-equivalents.txt``
-beside ``.venv`` and runs it.
+Those libraries are not part of the book's environment, so CI skips the tests that
+need them. ``make equivalents`` installs the versions pinned in
+``requirements-equivalents.txt`` beside ``.venv`` and runs them. The one test that needs
+none, :func:`test_the_lesson_tables_name_only_what_this_module_runs`, runs everywhere.
 """
 
+import json
 import math
 import os
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -478,3 +482,38 @@ def test_hf_inverse_sqrt_equals_inverse_sqrt_lr(hf, ours, steps):
     t = np.arange(steps)
     closed = np.stack([schedules.inverse_sqrt(t, lr, **ours) for lr in LRS], 1)
     assert_same_run(closed, expected)
+
+
+# ------------------------------------------------ the lesson's tables name only what runs here
+
+LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "31_lightning_and_libraries.ipynb"
+_CALL = re.compile(r"`((?:lrlib\.)?[A-Za-z_]\w*)\(")  # `name(` in a table cell
+
+
+def table_names(notebook=LESSON):
+    """Every function or class called in the first two columns of the lesson's tables."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    markdown = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    names = set()
+    for line in markdown.splitlines():
+        columns = line.split(" | ")
+        if line.startswith("| `") and len(columns) >= 3:
+            names.update(_CALL.findall(" ".join(columns[:2])))
+    return names
+
+
+def test_the_lesson_tables_name_only_what_this_module_runs():
+    """A row of the tables is a fact this module checks: every name in it appears in a test here."""
+    names = table_names()
+    assert len(names) >= 30, sorted(names)  # the four tables were found
+    source = (
+        Path(__file__)
+        .read_text(encoding="utf-8")
+        .split("# ------------------------------------------------ the lesson's")[0]
+    )
+    missing = sorted(
+        n for n in names if not re.search(rf"\b{re.escape(n.split('.')[-1])}\b", source)
+    )
+    assert not missing, (
+        f"the lesson's tables name {missing}, which tests/test_equivalents.py never runs"
+    )

@@ -116,3 +116,5 @@ def test_gradscaler_skipping_the_first_step_is_explained():
     assert ours[0].startswith(theirs[0])
     assert "GradScaler" in ours[0] and "scaler.get_scale()" in ours[0], ours[0]
     assert "skips optimizer.step()" in ours[0]
+    # every skipped iteration's lr is lost, not only the first (a scaler often skips several)
+    assert "the lrs of the skipped iterations were not used" in ours[0], ours[0]

@@ -478,7 +478,6 @@ CLAIMS_NOT_YET_CONVERTED = (
     "13_reduce_lr_on_plateau",
     "14_cosine_annealing_lr",
     "15_cyclic_lr",
-    "30_schedulers_in_practice",
 )
 ERRATA = ROOT / "book" / "errata.md"
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # lrlib.claims.ID
