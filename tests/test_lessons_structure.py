@@ -564,8 +564,7 @@ def test_errata_disagreeing_with_a_lesson_is_caught(tmp_path, breakage):
 
 # Helpers that other work is moving into lrlib; a lesson may define them until then.
 # Remove an entry as soon as its lesson calls lrlib instead.
-TEMPORARY_HELPERS = {
-}
+TEMPORARY_HELPERS = {}
 
 
 def _lrlib_names():
