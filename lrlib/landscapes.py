@@ -25,6 +25,7 @@ __all__ = [
     "double_well_2d",
     "saddle",
     "descend",
+    "ends_in",
 ]
 
 
@@ -280,3 +281,39 @@ def descend(surface, x0, lr, max_iters=1000, tol=1e-6, blowup=1e6):
                 reason = "small_step"
                 break
     return Descent(path=np.array(path), values=np.array(values), lrs=np.array(lrs), reason=reason)
+
+
+def ends_in(surface, run, within=1e-3):
+    """Where a :class:`Descent` ended: ``"diverged"``, the label of a minimum, or ``"elsewhere"``.
+
+    A run ends in a minimum when its last iterate lies within ``within`` of it (Euclidean
+    distance); a run still bouncing, or stopped on a slope or at a saddle, is ``"elsewhere"``.
+
+    Args:
+        surface: the :class:`Surface` the run descended (its ``minima`` are looked up).
+        run: the :class:`Descent`.
+        within: the largest distance from a minimum, a number > 0.
+
+    Returns:
+        ``"diverged"``, a key of ``surface.minima``, or ``"elsewhere"``.
+
+    >>> well = double_well_1d()
+    >>> ends_in(well, descend(well, 2.0, 0.01)), ends_in(well, descend(well, 2.0, 0.2))
+    ('local', 'diverged')
+    """
+    if not isinstance(surface, Surface):
+        raise TypeError(
+            f"surface must be an lrlib.landscapes.Surface, got {type(surface).__name__}"
+        )
+    if not isinstance(run, Descent):
+        raise TypeError(f"run must be an lrlib.landscapes.Descent, got {type(run).__name__}")
+    if isinstance(within, bool) or not isinstance(within, (int, float, np.number)):
+        raise TypeError(f"within must be a number, got {within!r}")
+    if not (math.isfinite(within) and within > 0):
+        raise ValueError(f"within must be a finite number > 0, got {within!r}")
+    if run.reason == "diverged":
+        return "diverged"
+    for label, point in surface.minima.items():
+        if np.linalg.norm(run.x - point) < within:
+            return label
+    return "elsewhere"

@@ -148,3 +148,27 @@ def test_surface_rejects_points_of_the_wrong_size():
     assert isinstance(SURFACES[0], Surface) and isinstance(
         landscapes.descend(SURFACES[0], [1, 1], 0.1, max_iters=1), Descent
     )
+
+
+def test_ends_in_names_the_minimum_reached():
+    well = landscapes.double_well_1d()
+    assert landscapes.ends_in(well, landscapes.descend(well, 2.0, 0.01)) == "local"
+    assert landscapes.ends_in(well, landscapes.descend(well, -2.0, 0.01)) == "global"
+    assert landscapes.ends_in(well, landscapes.descend(well, 2.0, 0.2)) == "diverged"
+    bouncing = landscapes.descend(well, 2.0, 0.15)  # in the global valley, never settling
+    assert landscapes.ends_in(well, bouncing) == "elsewhere"
+    assert landscapes.ends_in(well, bouncing, within=0.5) == "global"
+    saddle = landscapes.saddle()
+    assert landscapes.ends_in(saddle, landscapes.descend(saddle, [1.5, 0.0], 0.1)) == "elsewhere"
+
+
+@pytest.mark.parametrize(
+    "kwargs, error", [({"within": 0}, ValueError), ({"within": "1"}, TypeError)]
+)
+def test_ends_in_rejects_bad_arguments(kwargs, error):
+    well = landscapes.double_well_1d()
+    run = landscapes.descend(well, 2.0, 0.01)
+    with pytest.raises(error, match="within"):
+        landscapes.ends_in(well, run, **kwargs)
+    with pytest.raises(TypeError, match="run"):
+        landscapes.ends_in(well, run.x)
