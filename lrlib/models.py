@@ -392,10 +392,17 @@ def mup_mlp(
 
     It is ``mlp(in_features, n_classes, hidden=(width,) * n_hidden, seed=seed)``
     (torch's default initialisation: weight variance proportional to
-    ``1/fan_in``) with the output weights multiplied by
-    ``sqrt(base_width / width)``, so their variance is proportional to
-    ``1/fan_in**2`` (Table 3 of Yang et al. 2022). At ``width == base_width``
-    it is exactly the standard model. Train it with :func:`mup_adam_groups`.
+    ``1/fan_in``, bias variance too) rescaled as Table 3 of Yang et al. (2022)
+    asks, relative to ``base_width``:
+
+    - output weights times ``sqrt(base_width / width)``: variance proportional
+      to ``1/fan_in**2``;
+    - biases of every layer after the first times ``sqrt(fan_in / base_width)``:
+      a variance that does not depend on the width (a bias's fan_in is 1 in
+      the table), the one torch gives at the base width.
+
+    At ``width == base_width`` it is exactly the standard model. Train it
+    with :func:`mup_adam_groups`.
 
     Args:
         width: the units of every hidden layer.
@@ -419,8 +426,11 @@ def mup_mlp(
     base_width = _checks.positive_int("base_width", base_width)
     n_hidden = _checks.positive_int("n_hidden", n_hidden)
     model = mlp(in_features, n_classes, hidden=(width,) * n_hidden, seed=seed)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
     with torch.no_grad():
-        model[-1].weight.mul_(math.sqrt(base_width / width))
+        linears[-1].weight.mul_(math.sqrt(base_width / width))
+        for layer in linears[1:]:
+            layer.bias.mul_(math.sqrt(layer.in_features / base_width))
     return model
 
 

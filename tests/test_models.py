@@ -1,6 +1,8 @@
 """lrlib.models: the MLP, the small CNN and the tiny transformer, built from a seed without
 touching torch's global RNG."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -192,7 +194,7 @@ def test_tiny_transformer_rejects_bad_arguments(build, error, words):
 # --------------------------------------------------------------------------- muP
 
 
-def test_mup_mlp_is_the_standard_mlp_at_base_width_and_shrinks_only_the_output():
+def test_mup_mlp_is_the_standard_mlp_at_base_width_and_rescales_as_table_3():
     base = lrlib.models.mup_mlp(16, base_width=16, seed=3)
     standard = lrlib.models.mlp(64, 10, hidden=(16, 16), seed=3)
     for a, b in zip(base.parameters(), standard.parameters()):
@@ -203,7 +205,11 @@ def test_mup_mlp_is_the_standard_mlp_at_base_width_and_shrinks_only_the_output()
     for name, a, b in zip(names, wide.parameters(), standard.parameters()):
         if name == "4.weight":  # the output weights: variance 1/fan_in**2 (times a constant)
             assert torch.allclose(a, b * 0.25)
-        else:
+        elif name in ("2.bias", "4.bias"):  # torch's bias scale at the base width, any width
+            assert torch.allclose(a, b * 4.0)
+            bound = 1 / math.sqrt(16)  # torch's bias: uniform in +-1/sqrt(fan_in)
+            assert a.abs().max() <= bound and a.abs().max() > 0.8 * bound
+        else:  # input weights and biases, hidden weights: torch's
             assert torch.equal(a, b)
 
 
