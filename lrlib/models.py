@@ -372,3 +372,103 @@ def dead_units(model: nn.Sequential, X: torch.Tensor) -> int:
     with torch.no_grad():
         hidden = model[:2](X.to(next(model.parameters()).device))
     return int((hidden == 0).all(dim=0).sum())
+
+
+# ---------------------------------------------------------------- width: muP
+# The maximal-update parametrisation (muP) of an MLP trained with Adam, in the form of
+# Table 3 of Yang et al. (2022): three kinds of weights, each with its own rule.
+__all__ += ["mup_mlp", "mup_adam_groups"]
+
+
+def mup_mlp(
+    width: int,
+    base_width: int,
+    n_hidden: int = 2,
+    in_features: int = 64,
+    n_classes: int = 10,
+    seed: int = 0,
+) -> nn.Sequential:
+    """An MLP of ``n_hidden`` ReLU layers of ``width`` units, initialised in muP for Adam.
+
+    It is ``mlp(in_features, n_classes, hidden=(width,) * n_hidden, seed=seed)``
+    (torch's default initialisation: weight variance proportional to
+    ``1/fan_in``, bias variance too) rescaled as Table 3 of Yang et al. (2022)
+    asks, relative to ``base_width``:
+
+    - output weights times ``sqrt(base_width / width)``: variance proportional
+      to ``1/fan_in**2``;
+    - biases of every layer after the first times ``sqrt(fan_in / base_width)``:
+      a variance that does not depend on the width (a bias's fan_in is 1 in
+      the table), the one torch gives at the base width.
+
+    At ``width == base_width`` it is exactly the standard model. Train it
+    with :func:`mup_adam_groups`.
+
+    Args:
+        width: the units of every hidden layer.
+        base_width: the width at which muP equals the standard parametrisation
+            (the width the learning rate was tuned at).
+        n_hidden: the number of hidden layers (>= 1).
+        in_features: inputs per example (64 for digits).
+        n_classes: outputs.
+        seed: the seed of the initial weights.
+
+    Returns:
+        ``Linear -> ReLU`` per hidden layer, then ``Linear``.
+
+    >>> wide, narrow = mup_mlp(256, base_width=16), mlp(64, 10, hidden=(256, 256))
+    >>> round(float(wide[-1].weight.std() / narrow[-1].weight.std()), 6)  # sqrt(16 / 256)
+    0.25
+    >>> torch.equal(mup_mlp(16, 16)[-1].weight, mlp(64, 10, hidden=(16, 16))[-1].weight)
+    True
+    """
+    width = _checks.positive_int("width", width)
+    base_width = _checks.positive_int("base_width", base_width)
+    n_hidden = _checks.positive_int("n_hidden", n_hidden)
+    model = mlp(in_features, n_classes, hidden=(width,) * n_hidden, seed=seed)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        linears[-1].weight.mul_(math.sqrt(base_width / width))
+        for layer in linears[1:]:
+            layer.bias.mul_(math.sqrt(layer.in_features / base_width))
+    return model
+
+
+def mup_adam_groups(model: nn.Sequential, lr: float, base_width: int) -> list:
+    """Adam's parameter groups for muP (Table 3 of Yang et al. 2022): per-layer learning rates.
+
+    With ``fan_in`` the inputs of a layer, Adam's learning rate is, per kind of weight::
+
+        input weights (the first Linear) and every bias:   lr
+        hidden weights and output weights:                 lr * base_width / fan_in
+
+    so at ``fan_in == base_width`` every group has ``lr``: the standard Adam.
+    The first group is the one at ``lr`` (what :class:`lrlib.History` records);
+    then one group per distinct multiplier. These are Adam's rules only (SGD's
+    column of the table differs).
+
+    Args:
+        model: an ``nn.Sequential`` with at least two ``nn.Linear`` layers
+            (:func:`mup_mlp`).
+        lr: the global learning rate (> 0), the one a sweep tunes.
+        base_width: the width at which muP equals the standard parametrisation.
+
+    Returns:
+        A list of ``{"params": [...], "lr": ...}`` dicts for ``torch.optim.Adam``.
+
+    >>> groups = mup_adam_groups(mup_mlp(64, base_width=16), lr=0.01, base_width=16)
+    >>> [(len(g["params"]), g["lr"]) for g in groups]  # 1 input weight + 3 biases; 2 weights
+    [(4, 0.01), (2, 0.0025)]
+    """
+    lr = _checks.real("lr", lr, 0, text="a finite number > 0")
+    base_width = _checks.positive_int("base_width", base_width)
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not isinstance(model, nn.Sequential) or len(linears) < 2:
+        raise TypeError(
+            f"model must be an nn.Sequential with at least two Linear layers, "
+            f"got {type(model).__name__} with {len(linears)}"
+        )
+    by_multiplier = {1.0: [linears[0].weight] + [m.bias for m in linears if m.bias is not None]}
+    for layer in linears[1:]:
+        by_multiplier.setdefault(base_width / layer.in_features, []).append(layer.weight)
+    return [{"params": params, "lr": lr * k} for k, params in by_multiplier.items()]

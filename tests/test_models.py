@@ -1,6 +1,8 @@
 """lrlib.models: the MLP, the small CNN and the tiny transformer, built from a seed without
 touching torch's global RNG."""
 
+import math
+
 import pytest
 import torch
 from torch import nn
@@ -185,5 +187,95 @@ def test_tiny_transformer_dropout_only_in_training():
     ],
 )
 def test_tiny_transformer_rejects_bad_arguments(build, error, words):
+    with pytest.raises(error, match=words):
+        build()
+
+
+# --------------------------------------------------------------------------- muP
+
+
+def test_mup_mlp_is_the_standard_mlp_at_base_width_and_rescales_as_table_3():
+    base = lrlib.models.mup_mlp(16, base_width=16, seed=3)
+    standard = lrlib.models.mlp(64, 10, hidden=(16, 16), seed=3)
+    for a, b in zip(base.parameters(), standard.parameters()):
+        assert torch.equal(a, b)
+    wide = lrlib.models.mup_mlp(256, base_width=16, seed=3)
+    standard = lrlib.models.mlp(64, 10, hidden=(256, 256), seed=3)
+    names = [name for name, _ in wide.named_parameters()]
+    for name, a, b in zip(names, wide.parameters(), standard.parameters()):
+        if name == "4.weight":  # the output weights: variance 1/fan_in**2 (times a constant)
+            assert torch.allclose(a, b * 0.25)
+        elif name in ("2.bias", "4.bias"):  # torch's bias scale at the base width, any width
+            assert torch.allclose(a, b * 4.0)
+            bound = 1 / math.sqrt(16)  # torch's bias: uniform in +-1/sqrt(fan_in)
+            assert a.abs().max() <= bound and a.abs().max() > 0.8 * bound
+        else:  # input weights and biases, hidden weights: torch's
+            assert torch.equal(a, b)
+
+
+def test_mup_adam_groups_follow_table_3():
+    model = lrlib.models.mup_mlp(128, base_width=32, n_hidden=3)
+    groups = lrlib.models.mup_adam_groups(model, 0.01, base_width=32)
+    lr_of = {id(p): g["lr"] for g in groups for p in g["params"]}
+    assert len(lr_of) == sum(len(g["params"]) for g in groups)  # each parameter once
+    expected = {}
+    for name, _ in model.named_parameters():
+        first_weight = name == "0.weight"
+        expected[name] = 0.01 if first_weight or name.endswith("bias") else 0.01 * 32 / 128
+    assert {name: lr_of[id(p)] for name, p in model.named_parameters()} == expected
+    assert groups[0]["lr"] == 0.01  # History records the first group's lr: the global one
+    at_base = lrlib.models.mup_adam_groups(lrlib.models.mup_mlp(32, 32), 0.01, 32)
+    assert [g["lr"] for g in at_base] == [0.01]  # the standard Adam
+
+
+def _change_after_adam_steps(model, groups, steps=3):
+    X = torch.randn(256, 64, generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 10, (256,), generator=torch.Generator().manual_seed(1))
+    optimizer = torch.optim.Adam(groups)
+    before = model(X).detach()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(X), y).backward()
+        optimizer.step()
+    return float((model(X).detach() - before).abs().mean())
+
+
+def test_mup_keeps_the_change_of_the_output_the_same_at_every_width():
+    # The "coordinate check" of Yang et al.: under the standard parametrisation the
+    # output moves more per Adam step the wider the model; under muP it does not.
+    change = {}
+    for width in (64, 1024):
+        sp = lrlib.models.mlp(64, 10, hidden=(width, width))
+        mup = lrlib.models.mup_mlp(width, base_width=64)
+        change["sp", width] = _change_after_adam_steps(
+            sp, [{"params": sp.parameters(), "lr": 1e-3}]
+        )
+        change["mup", width] = _change_after_adam_steps(
+            mup, lrlib.models.mup_adam_groups(mup, 1e-3, base_width=64)
+        )
+    assert change["sp", 1024] > 5 * change["sp", 64]
+    assert 0.7 < change["mup", 1024] / change["mup", 64] < 1.3
+
+
+@pytest.mark.parametrize(
+    "build, error, words",
+    [
+        (lambda: lrlib.models.mup_mlp(0, 16), ValueError, "width"),
+        (lambda: lrlib.models.mup_mlp(32, 1.5), TypeError, "base_width"),
+        (lambda: lrlib.models.mup_mlp(32, 16, n_hidden=0), ValueError, "n_hidden"),
+        (
+            lambda: lrlib.models.mup_adam_groups(lrlib.models.mup_mlp(32, 16), 0, 16),
+            ValueError,
+            "lr",
+        ),
+        (
+            lambda: lrlib.models.mup_adam_groups(lrlib.models.mup_mlp(32, 16), 1e-3, 0),
+            ValueError,
+            "base_width",
+        ),
+        (lambda: lrlib.models.mup_adam_groups(nn.Linear(3, 3), 1e-3, 16), TypeError, "model"),
+    ],
+)
+def test_mup_rejects_bad_arguments(build, error, words):
     with pytest.raises(error, match=words):
         build()

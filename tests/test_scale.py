@@ -7,12 +7,14 @@ the way Lightning's does (after every A batches and on an epoch's last one).
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader, DistributedSampler
 
 import lrlib
-from lrlib.scale import total_steps
+from lrlib.compare import t_quantile
+from lrlib.scale import lr_exponent, total_steps
 
 
 @pytest.mark.parametrize(
@@ -97,3 +99,46 @@ def test_total_steps_rejects_bad_arguments(kwargs, error, words):
     args = {"dataset_size": 100, "batch_size": 10, **kwargs}
     with pytest.raises(error, match=words):
         total_steps(**args)
+
+
+# --------------------------------------------------------------------------- lr_exponent
+
+
+@pytest.mark.parametrize("k", [-1.0, -0.5, 0.0, 0.5])
+def test_lr_exponent_recovers_an_exact_power_law(k):
+    sizes = [16, 32, 64, 128, 256]
+    best = [[0.01 * (s / 16) ** k * c for c in (1.0, 2.0, 0.5)] for s in sizes]  # 3 seeds
+    result = lr_exponent(sizes, best)
+    assert result.per_seed == pytest.approx((k, k, k), abs=1e-9)
+    assert result.mean == pytest.approx(k) and result.low == pytest.approx(k)
+    assert result.high == pytest.approx(k)
+    assert result.factor() == pytest.approx(16.0**k)
+
+
+def test_lr_exponent_interval_is_the_t_interval_over_seeds():
+    sizes = [1, 2, 4]
+    slopes = [-1.0, -0.5, 0.0, -0.25, -0.75]
+    best = [[2.0 ** (k * i) for k in slopes] for i in range(3)]  # log2(size) = 0, 1, 2
+    result = lr_exponent(sizes, best)
+    half = t_quantile(0.975, 4) * float(np.std(slopes, ddof=1)) / math.sqrt(5)
+    assert result.per_seed == pytest.approx(tuple(slopes))
+    assert (result.low, result.mean, result.high) == pytest.approx((-0.5 - half, -0.5, -0.5 + half))
+    assert str(result) == f"k = -0.50 [95% CI {-0.5 - half:+.2f}, {-0.5 + half:+.2f}], 5 seeds"
+
+
+@pytest.mark.parametrize(
+    "sizes, best, level, words",
+    [
+        ([16], [[0.1, 0.1]], 0.95, "sizes"),
+        ([16, 16], [[0.1, 0.1], [0.1, 0.1]], 0.95, "sizes"),
+        ([16, -32], [[0.1, 0.1], [0.1, 0.1]], 0.95, "sizes"),
+        ([16, 32], [[0.1], [0.1]], 0.95, "best_lrs"),
+        ([16, 32, 64], [[0.1, 0.1], [0.1, 0.1]], 0.95, "best_lrs"),
+        ([16, 32], [[0.1, float("nan")], [0.1, 0.1]], 0.95, "diverged"),
+        ([16, 32], [[0.1, 0.0], [0.1, 0.1]], 0.95, "best lr"),
+        ([16, 32], [[0.1, 0.2], [0.1, 0.1]], 1.0, "level"),
+    ],
+)
+def test_lr_exponent_rejects_bad_arguments(sizes, best, level, words):
+    with pytest.raises(ValueError, match=words):
+        lr_exponent(sizes, best, level)

@@ -709,6 +709,43 @@ def test_sweep_equals_fit_member_by_member(make_optimizer, make_scheduler):
     assert result.final("val_acc").shape == (3, 2) and not result.diverged.any()
 
 
+def _per_group(kind, scale=1.0):
+    """An optimizer whose output weights get a quarter of the lr (muP's rule has this form)."""
+
+    def make_optimizer(m, lr):
+        groups = [
+            {"params": [m[0].weight, m[0].bias, m[2].bias]},
+            {"params": [m[2].weight], "lr": scale * lr / 4},
+        ]
+        return kind(groups, lr=scale * lr)
+
+    return make_optimizer
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        _per_group(lambda g, lr: torch.optim.SGD(g, lr=lr, momentum=0.9)),
+        _per_group(torch.optim.Adam, scale=0.1),
+    ],
+    ids=["sgd", "adam"],
+)
+@pytest.mark.parametrize(
+    "make_scheduler",
+    [
+        None,
+        lambda o, lr: torch_schedulers.OneCycleLR(
+            o, max_lr=[g["lr"] for g in o.param_groups], total_steps=2 * STEPS
+        ),
+    ],
+    ids=["constant", "one-cycle"],
+)
+def test_sweep_gives_each_parameter_group_its_own_lr(make_optimizer, make_scheduler):
+    # Each member's groups keep their own lrs (a multiple of the member's lr), as fit does.
+    result, worst = _sweep_vs_fit(make_optimizer, make_scheduler)
+    assert worst <= 1e-5
+
+
 def test_sweep_with_epoch_steps_and_plateau():
     def make_optimizer(m, lr):
         return torch.optim.AdamW(m.parameters(), lr=lr / 10)
