@@ -473,7 +473,6 @@ CLAIMS_NOT_YET_CONVERTED = (
     "11_step_lr",
     "12_multistep_lr",
     "13_reduce_lr_on_plateau",
-    "14_cosine_annealing_lr",
     "15_cyclic_lr",
 )
 ERRATA = ROOT / "book" / "errata.md"
