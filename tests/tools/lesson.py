@@ -472,7 +472,6 @@ def toc_files(toc_path: Path = TOC) -> list[str]:
 CLAIMS_NOT_YET_CONVERTED = (
     "11_step_lr",
     "12_multistep_lr",
-    "15_cyclic_lr",
 )
 ERRATA = ROOT / "book" / "errata.md"
 _ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"  # lrlib.claims.ID
