@@ -115,7 +115,7 @@ def _losses(losses, n) -> np.ndarray:
 
 
 def _design(lrs, losses, decay, start):
-    """Rows ``(S1, S2)`` and targets of the fitted points of one curve (finite losses from start)."""
+    """``(S1, S2)`` and the losses of the fitted points of one curve (finite, from ``start``)."""
     rates = _rates(lrs)
     values = _losses(losses, len(rates))
     s1, s2 = annealing_areas(rates, decay)
