@@ -3,7 +3,7 @@ training loops, LR range test and loss landscapes the wiki's lessons use."""
 
 __version__ = "0.1.0"
 
-from . import claims, data, landscapes, lm, models, registry, scale, schedules
+from . import claims, data, landscapes, lm, losslaw, models, registry, scale, schedules
 from .compare import compare
 from .finder import lr_range_test
 from .lm import eval_lm, train_lm
