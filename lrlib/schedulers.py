@@ -340,8 +340,14 @@ def _check_lr_lambdas(optimizer, lr_lambda):
 
 
 class _LambdaState:
-    """state_dict as torch's LambdaLR has it: a function or lambda is not saved (None in
+    """What LambdaLR and MultiplicativeLR share: torch's signature and checks, and
+    state_dict as torch's LambdaLR has it: a function or lambda is not saved (None in
     ``lr_lambdas``), a callable object is saved as a copy of its ``__dict__``."""
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        _check_optimizer(optimizer)
+        self.lr_lambdas = _check_lr_lambdas(optimizer, lr_lambda)
+        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def state_dict(self):
         """The scheduler's state; ``lr_lambdas`` holds None or a callable object's ``__dict__``."""
@@ -375,11 +381,6 @@ class LambdaLR(_LambdaState, _Schedule):
     a callable object is saved as its ``__dict__``, as torch does.
     """
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        _check_optimizer(optimizer)
-        self.lr_lambdas = _check_lr_lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
-
     def get_lr(self):
         self._warn_if_called_outside_step()
         t = self.last_epoch
@@ -392,11 +393,6 @@ class MultiplicativeLR(_LambdaState, _Schedule):
     Chainable: it scales the current lr, so it composes in ChainedScheduler. The
     state_dict keeps functions out as :class:`LambdaLR` does.
     """
-
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        _check_optimizer(optimizer)
-        self.lr_lambdas = _check_lr_lambdas(optimizer, lr_lambda)
-        super().__init__(optimizer, _check_last_epoch(last_epoch, optimizer))
 
     def get_lr(self):
         self._warn_if_called_outside_step()
