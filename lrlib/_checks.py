@@ -53,6 +53,19 @@ def positive_int(name, value):
     return int(value)
 
 
+def non_negative_int(name, value):
+    """``value`` as an int if it is an int >= 0.
+
+    >>> non_negative_int("start_step", 0)
+    0
+    """
+    if not _is_int(value):
+        raise TypeError(f"{name} must be a non-negative int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
+    return int(value)
+
+
 def real(name, value, low=-math.inf, high=math.inf, low_open=True, high_open=True, text=None):
     """``value`` as a float if it is a real number in the interval from ``low`` to ``high``.
 

@@ -384,20 +384,30 @@ class Text:
             or batch_size < 1
         ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        starts = torch.randint(len(data) - self.block, (int(batch_size),), generator=generator)
+        starts = self._starts(len(data), batch_size, generator)
         index = (starts[:, None] + torch.arange(self.block)).to(data.device)
         return data[index], data[index + 1]
 
+    def _starts(self, n, batch_size, generator):
+        return torch.randint(n - self.block, (int(batch_size),), generator=generator)
+
     def batches(
-        self, batch_size: int, seed: Optional[int] = None, split: str = "train"
+        self, batch_size: int, seed: Optional[int] = None, split: str = "train", start: int = 0
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """An endless iterator of :meth:`batch` draws from one generator seeded with ``seed``.
 
-        ``seed=None`` uses the field ``seed``; the same seed gives the same batches.
+        ``seed=None`` uses the field ``seed``; the same seed gives the same
+        batches. ``start`` skips that many draws first, so the stream with
+        ``start=k`` is the stream with ``start=0`` from its ``k``-th batch on
+        (a run resumed at step ``k`` sees the batches of the uninterrupted run).
         """
         seed = self.seed if seed is None else seed
         _checks.seed("seed", seed)
+        start = _checks.non_negative_int("start", start)
         generator = torch.Generator().manual_seed(int(seed))
+        n = len(self._split(split))
+        for _ in range(start):
+            self._starts(n, batch_size, generator)
         while True:
             yield self.batch(batch_size, generator, split)
 

@@ -12,9 +12,9 @@ divided by ``1 - smooth**(i+1)``):
     avg_i = smooth * avg_{i-1} + (1 - smooth) * loss_i,   smoothed_i = avg_i / (1 - smooth**(i+1))
 
 The sweep stops early once the smoothed loss exceeds ``stop_factor`` times the
-best one seen (the lr is now far too large) or a raw loss diverges by the rule
-of :func:`lrlib.train.diverges` (NaN/infinite, or 10 times the larger of the first loss and
-``log(n_classes)``), the same rule :func:`lrlib.fit` stops at. The
+best one seen (the lr is now far too large) or the run diverges by the rule
+:func:`lrlib.fit` stops at (:class:`lrlib.train.DivergenceWatch`: a non-finite loss, or
+10 consecutive losses above 10 times the larger of the first loss and ``log(n_classes)``). The
 model's weights and the optimizer's state and lr are restored afterwards, so
 the sweep leaves no trace.
 """
@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import _checks
-from .train import diverges, seeded_rng
+from .train import DivergenceWatch, seeded_rng
 
 __all__ = ["lr_range_test", "RangeTest", "steepest_lr", "valley_lr"]
 
@@ -177,6 +177,7 @@ def _run(model, optimizer, X, y, n_classes, schedule, smooth, stop_factor, batch
     lrs, raw, smoothed = [], [], []
     average, best, stopped = 0.0, math.inf, "completed"
     perm, cursor = None, n
+    watch = DivergenceWatch(n_classes)
     model.train()
     for i, lr in enumerate(schedule):
         for group in optimizer.param_groups:
@@ -187,7 +188,7 @@ def _run(model, optimizer, X, y, n_classes, schedule, smooth, stop_factor, batch
         cursor += batch_size
         loss = F.cross_entropy(model(X.index_select(0, idx)), y.index_select(0, idx))
         value = loss.item()
-        if diverges(value, raw[0] if raw else value, n_classes):
+        if watch.see(value):
             stopped = "diverged"
             break
         average = smooth * average + (1 - smooth) * value
@@ -202,6 +203,8 @@ def _run(model, optimizer, X, y, n_classes, schedule, smooth, stop_factor, batch
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+    if stopped == "completed" and watch.finish():
+        stopped = "diverged"
     return np.array(lrs), np.array(raw), np.array(smoothed), stopped
 
 
@@ -224,7 +227,7 @@ def lr_range_test(
     passes as needed) with the lr of every parameter group set to
     ``min_lr * (max_lr/min_lr)**(i/(steps-1))``. Stops after ``steps`` steps,
     when the smoothed loss exceeds ``stop_factor`` times its best, or when a
-    batch's loss diverges (:func:`lrlib.train.diverges`, the rule of :func:`lrlib.fit`).
+    run diverges (:class:`lrlib.train.DivergenceWatch`, the rule of :func:`lrlib.fit`).
 
     Two suggestions, both read off the smoothed curve:
 

@@ -139,6 +139,7 @@ def train_lm(
     batch_size: int,
     scheduler=None,
     seed: int = 0,
+    start_step: int = 0,
     eval_every: Optional[int] = None,
     eval_windows: Optional[int] = None,
     max_grad_norm: Optional[float] = None,
@@ -147,7 +148,8 @@ def train_lm(
     """Train a language ``model`` for ``steps`` optimizer steps on ``corpus.train``.
 
     Each step draws ``batch_size`` random windows (``corpus.batches(batch_size,
-    seed)``: the same windows for the same ``seed``), computes the mean
+    seed, start=start_step)``: the same windows for the same ``seed`` and
+    step), computes the mean
     next-character cross-entropy, steps the optimizer, then the scheduler
     (once per step; a ``ReduceLROnPlateau`` instead at each evaluation, with
     the validation loss). Torch's global RNG is seeded with ``seed`` inside
@@ -162,6 +164,11 @@ def train_lm(
         batch_size: windows per step.
         scheduler: an lr scheduler on ``optimizer``, or None.
         seed: seeds the batches and torch's RNG during the run.
+        start_step: the steps already taken by the run this one continues
+            (a checkpoint's step): the batches are those of the uninterrupted
+            run from its step ``start_step + 1`` on, so runs forked from one
+            checkpoint and a run never stopped see the same batch at each step
+            (paired by batch as well as by seed). ``eval_step`` counts from it.
         eval_every: evaluate on ``corpus.val`` after every this many steps and
             after the last (None: after the last step only).
         eval_windows: ``max_windows`` of each evaluation (None: all windows).
@@ -189,6 +196,7 @@ def train_lm(
     steps = _checks.positive_int("steps", steps)
     batch_size = _checks.positive_int("batch_size", batch_size)
     seed = _checks.seed("seed", seed)
+    start_step = _checks.non_negative_int("start_step", start_step)
     eval_every = steps if eval_every is None else _checks.positive_int("eval_every", eval_every)
     if max_grad_norm is not None:
         max_grad_norm = _checks.real(
@@ -200,7 +208,7 @@ def train_lm(
     corpus = corpus.to(dev)
     plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
     hist = LMHistory(seed=seed)
-    batches = corpus.batches(batch_size, seed=seed)
+    batches = corpus.batches(batch_size, seed=seed, start=start_step)
     was_training = model.training
     try:
         with seeded_rng(dev, seed):
@@ -215,7 +223,7 @@ def train_lm(
                 if scheduler is not None and not plateau:
                     scheduler.step()
                 if step % eval_every == 0 or step == steps:
-                    hist.eval_step.append(step)
+                    hist.eval_step.append(start_step + step)
                     hist.val_loss.append(eval_lm(model, corpus, "val", eval_windows, device=dev))
                     if plateau:
                         scheduler.step(hist.val_loss[-1])

@@ -64,6 +64,29 @@ def test_train_lm_is_fixed_by_the_seed_and_leaves_global_rng_alone(corpus):
     assert a.step_loss != c.step_loss
 
 
+def test_a_run_resumed_at_a_step_is_the_uninterrupted_run(corpus):
+    # 6 steps, a checkpoint, 6 more from start_step=6: the same batches, the same losses
+    whole_model, whole = _run(corpus, seed=3, steps=12)
+    model = _model(corpus)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    first = train_lm(model, opt, corpus, steps=6, batch_size=8, seed=3, eval_windows=40)
+    state = lrlib.utils.round_trip({"model": model.state_dict(), "opt": opt.state_dict()})
+    model = _model(corpus, seed=9)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["opt"])
+    rest = train_lm(
+        model, opt, corpus, steps=6, batch_size=8, seed=3, start_step=6, eval_windows=40
+    )
+    assert first.step_loss + rest.step_loss == pytest.approx(whole.step_loss, rel=1e-5)
+    assert rest.eval_step == [12] and rest.val_loss == pytest.approx(whole.val_loss, rel=1e-5)
+    skipped = next(corpus.batches(8, seed=3, start=6))
+    stream = corpus.batches(8, seed=3)
+    for _ in range(6):
+        next(stream)
+    assert all(torch.equal(a, b) for a, b in zip(skipped, next(stream)))
+
+
 def test_train_lm_steps_the_scheduler_once_per_step(corpus):
     model = _model(corpus)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -133,6 +156,8 @@ def test_train_lm_clips_the_gradient_norm(corpus):
         ({"batch_size": 2.0}, TypeError, "batch_size"),
         ({"eval_every": 0}, ValueError, "eval_every"),
         ({"seed": -1}, ValueError, "seed"),
+        ({"start_step": -3}, ValueError, "start_step must be a non-negative int, got -3"),
+        ({"start_step": 1.5}, TypeError, "start_step must be a non-negative int"),
         ({"max_grad_norm": 0}, ValueError, "max_grad_norm must be a positive number"),
         ({"scheduler": "cosine"}, TypeError, "scheduler must be an lr scheduler"),
         ({"model": "gpt"}, TypeError, "model must be a torch.nn.Module"),
