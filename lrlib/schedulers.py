@@ -306,6 +306,11 @@ class _Schedule(LRScheduler):
     def _scaled(self, factor):
         return [group["lr"] * factor for group in self.optimizer.param_groups]
 
+    def _decay_new(self, count):
+        """The current lrs times ``gamma`` once per decay that step ``t`` adds (``count``)."""
+        t = self.last_epoch
+        return self._scaled(self.gamma ** (count(t) - count(t - 1)))
+
 
 # --- a factor given by a function ---------------------------------------------------------
 
@@ -421,13 +426,9 @@ class StepLR(_Schedule):
 
     def get_lr(self):
         self._warn_if_called_outside_step()
-        t = self.last_epoch
-        if t == 0:
+        if self.last_epoch == 0:
             return _current_lrs(self.optimizer)
-        decays = schedules.step_decay_count(t, self.step_size) - schedules.step_decay_count(
-            t - 1, self.step_size
-        )
-        return self._scaled(self.gamma**decays)
+        return self._decay_new(lambda t: schedules.step_decay_count(t, self.step_size))
 
     def _get_closed_form_lr(self):
         return [
@@ -458,13 +459,11 @@ class MultiStepLR(_Schedule):
 
     def get_lr(self):
         self._warn_if_called_outside_step()
-        t = self.last_epoch
-        if t not in self.milestones:  # the count of milestones reached changes only here
+        if self.last_epoch not in self.milestones:  # the count changes only at a milestone
             return _current_lrs(self.optimizer)
-        decays = schedules.multistep_decay_count(
-            t, self._sorted_milestones
-        ) - schedules.multistep_decay_count(t - 1, self._sorted_milestones)
-        return self._scaled(self.gamma**decays)
+        return self._decay_new(
+            lambda t: schedules.multistep_decay_count(t, self._sorted_milestones)
+        )
 
     def _get_closed_form_lr(self):
         return [
