@@ -1460,10 +1460,10 @@ class WarmupStableDecayLR(_UnitSchedule):
             )
         return total - ends
 
-    def _unit(self, t):
+    def _at(self, t, base_lr):
         return schedules.warmup_stable_decay(
             t,
-            1.0,
+            base_lr,
             self.num_warmup_steps,
             self.num_stable_steps,
             self.num_decay_steps,
@@ -1473,21 +1473,11 @@ class WarmupStableDecayLR(_UnitSchedule):
             self.num_cycles,
         )
 
+    def _unit(self, t):
+        return self._at(t, 1.0)
+
     def _get_closed_form_lr(self):
-        return [
-            schedules.warmup_stable_decay(
-                self.last_epoch,
-                base_lr,
-                self.num_warmup_steps,
-                self.num_stable_steps,
-                self.num_decay_steps,
-                self.warmup_type,
-                self.decay_type,
-                self.min_lr_ratio,
-                self.num_cycles,
-            )
-            for base_lr in self.base_lrs
-        ]
+        return [self._at(self.last_epoch, base_lr) for base_lr in self.base_lrs]
 
 
 class InverseSqrtLR(_UnitSchedule):
