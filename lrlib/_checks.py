@@ -40,17 +40,21 @@ def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def _int_at_least(name, value, low, what):
+    if not _is_int(value):
+        raise TypeError(f"{name} must be a {what} int, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be a {what} int, got {value!r}")
+    return int(value)
+
+
 def positive_int(name, value):
     """``value`` as an int if it is an int >= 1.
 
     >>> positive_int("epochs", 3)
     3
     """
-    if not _is_int(value):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return _int_at_least(name, value, 1, "positive")
 
 
 def non_negative_int(name, value):
@@ -59,11 +63,7 @@ def non_negative_int(name, value):
     >>> non_negative_int("start_step", 0)
     0
     """
-    if not _is_int(value):
-        raise TypeError(f"{name} must be a non-negative int, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{name} must be a non-negative int, got {value!r}")
-    return int(value)
+    return _int_at_least(name, value, 0, "non-negative")
 
 
 def real(name, value, low=-math.inf, high=math.inf, low_open=True, high_open=True, text=None):
