@@ -243,6 +243,12 @@ def _wrong_kernel(nb):
 
 
 SETUP = lesson.setup_cell_source()
+
+
+def _too_long(nb):
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("word " * 2500))
+
+
 BREAKAGES = {
     "badge-points-to-another-lesson": (
         _replace_in_first_cell("01_skeleton_check.ipynb", "02_other.ipynb"),
@@ -362,6 +368,7 @@ BREAKAGES = {
     "missing-execution-count": (_clear_counts, "no execution count"),
     "counts-out-of-order": (_shuffle_counts, "not 1, 2, 3"),
     "wrong-kernel": (_wrong_kernel, "kernelspec"),
+    "too-long": (_too_long, "more than 2500"),
 }
 
 

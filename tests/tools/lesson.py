@@ -442,7 +442,46 @@ def check_notebook(path: str | Path, relpath: str | None = None) -> list[str]:
         if cell.cell_type == "markdown" and "TODO" in _source(cell):
             heading = _source(cell).strip().splitlines()[0]
             problems.append(f"markdown cell {heading!r} still has a TODO")
+    words = main_text_words(cells)
+    if words > MAX_MAIN_WORDS:
+        problems.append(
+            f"the main text has {words} words, more than {MAX_MAIN_WORDS}: move derivations, "
+            "history and edge cases into dropdowns"
+        )
     return problems
+
+
+# The main text a reader goes through: the markdown outside collapsed dropdowns.
+MAX_MAIN_WORDS = 2500
+_DROPDOWN = re.compile(
+    r"^(?P<fence>```+|:::+)\{dropdown\}.*?^(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL
+)
+_WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
+
+
+def main_text_words(cells) -> int:
+    r"""Words of the lesson's markdown outside dropdowns, code fences and display math.
+
+    An inline role (``{glue:text}`x```, ``{claim}`x```) or inline math counts as one word.
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_markdown_cell(
+    ...     "Two words $x^2$.\n:::{dropdown} Hidden\nnot counted at all\n:::\n")
+    >>> main_text_words([cell])
+    3
+    """
+    total = 0
+    for cell in cells:
+        if cell.cell_type != "markdown":
+            continue
+        text = _DROPDOWN.sub("", _source(cell))
+        text = re.sub(r"^(```+|~~~+).*?^\1[ \t]*$", "", text, flags=re.MULTILINE | re.DOTALL)
+        text = re.sub(r"^(:::+)\{[^}]*\}.*$|^:::+[ \t]*$|^:[a-z-]+:.*$", "", text, flags=re.M)
+        text = re.sub(r"\$\$.*?\$\$", " ", text, flags=re.DOTALL)
+        text = re.sub(r"\$[^$\n]+\$|\{[\w:]+\}`[^`]*`", " x ", text)
+        text = re.sub(r"\]\([^)]*\)", "]", text)
+        total += len(_WORD.findall(text))
+    return total
 
 
 def toc_files(toc_path: Path = TOC) -> list[str]:
