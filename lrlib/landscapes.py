@@ -23,6 +23,7 @@ __all__ = [
     "quadratic_bowl",
     "double_well_1d",
     "double_well_2d",
+    "sharp_local_well",
     "saddle",
     "descend",
     "ends_in",
@@ -158,6 +159,62 @@ def double_well_2d():
         formula=r"f(x, y) = x^4 - 3x^2 + x + y^2",
         minima={"global": np.array([left, 0.0]), "local": np.array([right, 0.0])},
         saddles={"saddle": np.array([middle, 0.0])},
+    )
+
+
+def _wells(x):
+    return x**2 / 50 - 2 * np.exp(-((x + 1) ** 2)) - np.exp(-8 * (x - 1) ** 2)
+
+
+def _wells_slope(x):
+    return x / 25 + 4 * (x + 1) * np.exp(-((x + 1) ** 2)) + 16 * (x - 1) * np.exp(-8 * (x - 1) ** 2)
+
+
+def _bisect(func, lo, hi):
+    """The zero of ``func`` between ``lo`` and ``hi`` (signs differ there), to float precision."""
+    f_lo = func(lo)
+    while True:
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            return lo if abs(func(lo)) <= abs(func(hi)) else hi
+        f_mid = func(mid)
+        if f_mid == 0:
+            return mid
+        if (f_mid < 0) == (f_lo < 0):
+            lo, f_lo = mid, f_mid
+        else:
+            hi = mid
+
+
+def sharp_local_well():
+    """Two Gaussian wells on a shallow parabola, the *local* minimum the sharper one.
+
+    ``f(x) = x^2/50 - 2 exp(-(x+1)^2) - exp(-8 (x-1)^2)``: a wide, deep global
+    minimum near x = -0.99 (curvature about 4.0, so ``2/curvature`` about 0.50), a
+    narrow, shallower local one near x = 0.99 (curvature about 15.5, ``2/curvature``
+    about 0.13) and a hump near x = 0.44 between them. It is the double well's
+    opposite: there the global minimum is the sharper one. A constant lr between
+    the two limits cannot settle in the local minimum; one large enough carries the
+    run over the hump into the global one.
+
+    >>> wells = sharp_local_well()
+    >>> [round(float(p[0]), 3) for p in (wells.minima["global"], wells.minima["local"])]
+    [-0.99, 0.988]
+    >>> ends_in(wells, descend(wells, 1.2, 0.1)), ends_in(wells, descend(wells, 1.2, 0.4))
+    ('local', 'global')
+    """
+    left = _bisect(_wells_slope, -1.5, -0.5)
+    middle = _bisect(_wells_slope, 0.0, 0.8)
+    right = _bisect(_wells_slope, 0.8, 1.2)
+    return Surface(
+        name="sharp local well (1-D)",
+        dim=1,
+        func=lambda p: _wells(p[..., 0]),
+        grad_func=lambda p: _wells_slope(p[..., 0])[..., None],
+        bounds=((-2.5, 2.5),),
+        formula=r"f(x) = \tfrac{1}{50}x^2 - 2e^{-(x+1)^2} - e^{-8(x-1)^2}",
+        minima={"global": np.array([left]), "local": np.array([right])},
+        saddles={"hump": np.array([middle])},
     )
 
 

@@ -12,6 +12,7 @@ SURFACES = [
     landscapes.quadratic_bowl(10),
     landscapes.double_well_1d(),
     landscapes.double_well_2d(),
+    landscapes.sharp_local_well(),
     landscapes.saddle(),
 ]
 
@@ -47,6 +48,31 @@ def test_double_well_minima_global_below_local():
         assert glob[0] == pytest.approx(-1.3008, abs=1e-3) and local[0] == pytest.approx(
             1.1309, abs=1e-3
         )
+
+
+def _curvature(surface, point, h=1e-5):
+    return float((surface.gradient(point + h) - surface.gradient(point - h))[0] / (2 * h))
+
+
+def test_sharp_local_well_has_the_sharper_minimum_on_the_local_side():
+    wells = landscapes.sharp_local_well()
+    glob, local, hump = wells.minima["global"], wells.minima["local"], wells.saddles["hump"]
+    assert glob[0] < hump[0] < local[0]
+    assert wells.f(glob) < wells.f(local) < wells.f(hump)
+    limit_global, limit_local = 2 / _curvature(wells, glob), 2 / _curvature(wells, local)
+    assert limit_local == pytest.approx(0.129, abs=1e-3)
+    assert limit_global == pytest.approx(0.495, abs=1e-3)
+    assert _curvature(wells, hump) < 0
+    # a constant lr between the two limits leaves the local minimum for the global one ...
+    for lr in (0.35, 0.45):
+        run = landscapes.descend(wells, local + 1e-3, lr, tol=0)
+        assert landscapes.ends_in(wells, run) == "global"
+        assert landscapes.ends_in(wells, landscapes.descend(wells, glob + 1e-3, lr)) == "global"
+    # ... one below the local limit stays, and one above the global limit settles in neither
+    assert landscapes.ends_in(wells, landscapes.descend(wells, local + 1e-3, 0.1)) == "local"
+    above = landscapes.descend(wells, local + 1e-3, 0.55, tol=0)
+    assert landscapes.ends_in(wells, above) == "elsewhere"
+    assert landscapes.ends_in(wells, above, within=0.6) == "global"
 
 
 def test_saddle_goes_down_one_way_and_up_the_other():
