@@ -221,28 +221,30 @@ _MOMENTUM = (
 )
 
 
+def _fraction(name, typical, doc, display, low_open=False, high_open=False):
+    """A float parameter in [0, 1]; ``low_open``/``high_open`` exclude 0/1."""
+    return Param(
+        name,
+        "float",
+        typical,
+        doc,
+        low=0.0,
+        high=1.0,
+        low_open=low_open,
+        high_open=high_open,
+        display=display,
+    )
+
+
+def _log_scaled(name, typical, doc, display, low_open=False):
+    """A float parameter >= 0 (``low_open``: > 0) shown on a logarithmic slider."""
+    return Param(name, "float", typical, doc, low=0.0, low_open=low_open, display=display, log=True)
+
+
 def _momenta(base, top):
     return _MOMENTUM + (
-        Param(
-            "base_momentum",
-            "float",
-            base,
-            "momentum at the lr's peak",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-            display=(0.5, 0.99),
-        ),
-        Param(
-            "max_momentum",
-            "float",
-            top,
-            "momentum where the lr is low",
-            low=0.0,
-            high=1.0,
-            high_open=True,
-            display=(0.5, 0.99),
-        ),
+        _fraction("base_momentum", base, "momentum at the lr's peak", (0.5, 0.99), high_open=True),
+        _fraction("max_momentum", top, "momentum where the lr is low", (0.5, 0.99), high_open=True),
     )
 
 
@@ -372,24 +374,8 @@ _ENTRIES = (
         schedules.cyclic,
         "closed form",
         (
-            Param(
-                "base_lr",
-                "float",
-                0.001,
-                "lower bound of the cycle",
-                low=0.0,
-                display=(1e-4, 0.1),
-                log=True,
-            ),
-            Param(
-                "max_lr",
-                "float",
-                0.01,
-                "upper bound of the cycle",
-                low=0.0,
-                display=(1e-3, 1.0),
-                log=True,
-            ),
+            _log_scaled("base_lr", 0.001, "lower bound of the cycle", (1e-4, 0.1)),
+            _log_scaled("max_lr", 0.01, "upper bound of the cycle", (1e-3, 1.0)),
             Param("step_size_up", "int", 2000, "steps of the rise", low=1, display=(1, 200)),
             Param(
                 "step_size_down",
@@ -447,50 +433,17 @@ _ENTRIES = (
         schedules.one_cycle,
         "closed form",
         (
-            Param(
-                "max_lr",
-                "float",
-                0.1,
-                "peak lr",
-                low=0.0,
-                low_open=True,
-                display=(1e-3, 1.0),
-                log=True,
-            ),
+            _log_scaled("max_lr", 0.1, "peak lr", (1e-3, 1.0), low_open=True),
             Param(
                 "total_steps", "int", 1000, "steps of the whole cycle", low=1, display=(10, 1000)
             ),
-            Param(
-                "pct_start",
-                "float",
-                0.3,
-                "fraction of the steps spent rising",
-                low=0.0,
-                high=1.0,
-                display=(0.05, 0.95),
-            ),
+            _fraction("pct_start", 0.3, "fraction of the steps spent rising", (0.05, 0.95)),
             Param(
                 "anneal_strategy", "choice", "cos", "shape of each phase", choices=("cos", "linear")
             ),
-            Param(
-                "div_factor",
-                "float",
-                25.0,
-                "max_lr / initial lr",
-                low=0.0,
-                low_open=True,
-                display=(1.0, 100.0),
-                log=True,
-            ),
-            Param(
-                "final_div_factor",
-                "float",
-                1e4,
-                "initial lr / final lr",
-                low=0.0,
-                low_open=True,
-                display=(1.0, 1e5),
-                log=True,
+            _log_scaled("div_factor", 25.0, "max_lr / initial lr", (1.0, 100.0), low_open=True),
+            _log_scaled(
+                "final_div_factor", 1e4, "initial lr / final lr", (1.0, 1e5), low_open=True
             ),
             Param("three_phase", "bool", False, "come back to the initial lr before the end"),
         )
@@ -520,25 +473,8 @@ _ENTRIES = (
         schedules.linear,
         "chainable",
         (
-            Param(
-                "start_factor",
-                "float",
-                1 / 3,
-                "factor at step 0",
-                low=0.0,
-                high=1.0,
-                low_open=True,
-                display=(0.01, 1.0),
-            ),
-            Param(
-                "end_factor",
-                "float",
-                1.0,
-                "factor from total_iters on",
-                low=0.0,
-                high=1.0,
-                display=(0.0, 1.0),
-            ),
+            _fraction("start_factor", 1 / 3, "factor at step 0", (0.01, 1.0), low_open=True),
+            _fraction("end_factor", 1.0, "factor from total_iters on", (0.0, 1.0)),
             _TOTAL_ITERS,
         ),
         (Example({"start_factor": 0.5, "end_factor": 1.0, "total_iters": 10}, 30),),
@@ -552,16 +488,7 @@ _ENTRIES = (
         schedules.constant,
         "chainable",
         (
-            Param(
-                "factor",
-                "float",
-                1 / 3,
-                "factor until total_iters",
-                low=0.0,
-                high=1.0,
-                low_open=True,
-                display=(0.01, 1.0),
-            ),
+            _fraction("factor", 1 / 3, "factor until total_iters", (0.01, 1.0), low_open=True),
             _TOTAL_ITERS,
         ),
         (Example({"factor": 0.5, "total_iters": 10}, 30),),
@@ -599,16 +526,13 @@ _ENTRIES = (
                 "whether the metric should fall or rise",
                 choices=("min", "max"),
             ),
-            Param(
+            _fraction(
                 "factor",
-                "float",
                 0.1,
                 "multiplier at each cut",
-                low=0.0,
-                high=1.0,
+                (0.05, 0.95),
                 low_open=True,
                 high_open=True,
-                display=(0.05, 0.95),
             ),
             Param(
                 "patience", "int", 10, "bad steps tolerated before a cut", low=0, display=(0, 30)
@@ -731,14 +655,8 @@ _ENTRIES += (
                 low=0.0,
                 display=(0.0, 0.05),
             ),
-            Param(
-                "min_lr_rate",
-                "float",
-                None,
-                "floor as a fraction of each group's initial lr",
-                low=0.0,
-                high=1.0,
-                display=(0.0, 0.5),
+            _fraction(
+                "min_lr_rate", None, "floor as a fraction of each group's initial lr", (0.0, 0.5)
             ),
         ),
         (
@@ -791,15 +709,7 @@ _ENTRIES += (
                 "shape of the cooldown",
                 choices=schedules.DECAY_TYPES,
             ),
-            Param(
-                "min_lr_ratio",
-                "float",
-                0.0,
-                "floor as a fraction of the initial lr",
-                low=0.0,
-                high=1.0,
-                display=(0.0, 0.5),
-            ),
+            _fraction("min_lr_ratio", 0.0, "floor as a fraction of the initial lr", (0.0, 0.5)),
             _NUM_CYCLES,
         ),
         (
