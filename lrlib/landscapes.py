@@ -130,16 +130,8 @@ def double_well_1d():
     A hump near x = 0.17 separates them: started on the right, a small lr
     settles in the local minimum; a larger one can jump the hump.
     """
-    left, middle, right = _well_points()
-    return Surface(
-        name="double well (1-D)",
-        dim=1,
-        func=lambda p: _well(p[..., 0]),
-        grad_func=lambda p: _well_slope(p[..., 0])[..., None],
-        bounds=((-2.2, 2.2),),
-        formula=r"f(x) = x^4 - 3x^2 + x",
-        minima={"global": np.array([left]), "local": np.array([right])},
-        saddles={"hump": np.array([middle])},
+    return _two_wells(
+        "double well (1-D)", _well, _well_slope, _well_points(), 2.2, r"f(x) = x^4 - 3x^2 + x"
     )
 
 
@@ -203,16 +195,21 @@ def sharp_local_well():
     >>> ends_in(wells, descend(wells, 1.2, 0.1)), ends_in(wells, descend(wells, 1.2, 0.4))
     ('local', 'global')
     """
-    left = _bisect(_wells_slope, -1.5, -0.5)
-    middle = _bisect(_wells_slope, 0.0, 0.8)
-    right = _bisect(_wells_slope, 0.8, 1.2)
+    points = [_bisect(_wells_slope, a, b) for a, b in ((-1.5, -0.5), (0.0, 0.8), (0.8, 1.2))]
+    formula = r"f(x) = \tfrac{1}{50}x^2 - 2e^{-(x+1)^2} - e^{-8(x-1)^2}"
+    return _two_wells("sharp local well (1-D)", _wells, _wells_slope, points, 2.5, formula)
+
+
+def _two_wells(name, func, slope, points, half_width, formula):
+    """A 1-D surface with a global minimum left, a hump, and a local minimum right."""
+    left, middle, right = points
     return Surface(
-        name="sharp local well (1-D)",
+        name=name,
         dim=1,
-        func=lambda p: _wells(p[..., 0]),
-        grad_func=lambda p: _wells_slope(p[..., 0])[..., None],
-        bounds=((-2.5, 2.5),),
-        formula=r"f(x) = \tfrac{1}{50}x^2 - 2e^{-(x+1)^2} - e^{-8(x-1)^2}",
+        func=lambda p: func(p[..., 0]),
+        grad_func=lambda p: slope(p[..., 0])[..., None],
+        bounds=((-half_width, half_width),),
+        formula=formula,
         minima={"global": np.array([left]), "local": np.array([right])},
         saddles={"hump": np.array([middle])},
     )
