@@ -154,6 +154,14 @@ def callable_(name, value):
     return value
 
 
+def factories(make_model, make_optimizer, make_scheduler):
+    """The factories of ``fit_seeds`` and ``sweep``: callables, ``make_scheduler`` may be None."""
+    for name, factory in (("make_model", make_model), ("make_optimizer", make_optimizer)):
+        callable_(name, factory)
+    if make_scheduler is not None:
+        callable_("make_scheduler", make_scheduler)
+
+
 def module(name, value):
     """``value`` if it is a ``torch.nn.Module``."""
     if not isinstance(value, nn.Module):

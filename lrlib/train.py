@@ -743,14 +743,6 @@ def fit(
     return hist
 
 
-def _check_factories(make_model, make_optimizer, make_scheduler):
-    """The factories of fit_seeds and sweep are callables (make_scheduler may be None)."""
-    for name, factory in (("make_model", make_model), ("make_optimizer", make_optimizer)):
-        _checks.callable_(name, factory)
-    if make_scheduler is not None:
-        _checks.callable_("make_scheduler", make_scheduler)
-
-
 def _check_models(models, labels):
     """The members' models: modules of one architecture, without buffers or dropout."""
     for label, m in zip(labels, models):
@@ -864,7 +856,7 @@ def fit_seeds(
     >>> runs.seeds, runs.stack("val_acc").shape
     ([0, 1, 2], (3, 1))
     """
-    _check_factories(make_model, make_optimizer, make_scheduler)
+    _checks.factories(make_model, make_optimizer, make_scheduler)
     epochs, batch_size = _check_loop(epochs, batch_size, step_every, progress)
     seeds = _checks.seeds(seeds)
     splits = _checks.as_splits(data)
@@ -964,7 +956,7 @@ def sweep(
     >>> result.final("val_acc").shape, result.best_lr().tolist()
     ((2, 2), [0.1, 0.1])
     """
-    _check_factories(make_model, make_optimizer, make_scheduler)
+    _checks.factories(make_model, make_optimizer, make_scheduler)
     lrs = _checks.lrs(lrs)
     epochs, batch_size = _check_loop(epochs, batch_size, step_every, progress)
     seeds = _checks.seeds(seeds)
